@@ -1,0 +1,27 @@
+"""URL routing: the web UI, the REST API under /api/v1/, its schema and docs, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("marketplace.api.urls")),
+    path("", include("quality.api.urls")),
+    path("", include("licensing.api.urls")),
+    path("", include("provenance.api.urls")),
+    path("", include("transparency.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accounts/", include("accounts.urls")),
+    path("quality/", include("quality.urls")),
+    path("licensing/", include("licensing.urls")),
+    path("provenance/", include("provenance.urls")),
+    path("transparency/", include("transparency.urls")),
+    path("", include("marketplace.urls")),
+]

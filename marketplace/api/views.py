@@ -1,0 +1,127 @@
+"""REST endpoints to upload datasets and versions and read versions."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, parsers, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace import selectors, services
+from marketplace.api.serializers import (
+    DatasetInputSerializer,
+    DatasetSerializer,
+    VersionInputSerializer,
+    VersionSerializer,
+)
+from marketplace.models import Dataset, DatasetContributor
+from marketplace.uploads import upload_error
+
+
+def _rejected(exc: services.UploadRejected) -> Response:
+    if exc.existing is not None:
+        return Response(
+            {"detail": exc.message, "existing_version": exc.existing.pk},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
+
+
+def _refused_upload(request: Request) -> Response | None:
+    reason = upload_error(request._request)
+    if reason:
+        return Response({"detail": reason}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return None
+
+
+def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=DatasetContributor.objects.select_related("user"))
+    )
+
+
+class DatasetCreateResponse(serializers.Serializer):  # type: ignore[type-arg]
+    dataset = DatasetSerializer()
+    version = VersionSerializer()
+
+
+class DatasetUploadView(APIView):
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    @extend_schema(
+        operation_id="datasets_create",
+        request=DatasetInputSerializer,
+        responses={201: DatasetCreateResponse},
+    )
+    def post(self, request: Request) -> Response:
+        refused = _refused_upload(request)
+        if refused is not None:
+            return refused
+        data = DatasetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v: dict[str, Any] = data.validated_data
+        try:
+            version = services.dataset_create(
+                user=request.user,
+                title=v["title"],
+                description=v.get("description", ""),
+                license=v["license"],
+                fmt=v["format"],
+                upload=v["file"],
+                parents=v.get("parents", []),
+            )
+        except services.UploadRejected as exc:
+            return _rejected(exc)
+        dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
+        return Response(
+            {
+                "dataset": DatasetSerializer(dataset).data,
+                "version": VersionSerializer(version).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class VersionCreateView(APIView):
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    @extend_schema(
+        operation_id="datasets_versions_create",
+        request=VersionInputSerializer,
+        responses={201: VersionSerializer},
+    )
+    def post(self, request: Request, dataset_id: int) -> Response:
+        dataset = selectors.dataset_for(request.user, dataset_id)
+        if dataset is None:
+            raise NotFound("No such dataset.")
+        refused = _refused_upload(request)
+        if refused is not None:
+            return refused
+        data = VersionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v: dict[str, Any] = data.validated_data
+        try:
+            version = services.version_create(
+                user=request.user,
+                dataset=dataset,
+                fmt=v["format"],
+                upload=v["file"],
+                license=v.get("license"),
+                parents=v.get("parents", []),
+            )
+        except services.UploadRejected as exc:
+            return _rejected(exc)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(generics.GenericAPIView):  # type: ignore[type-arg]
+    serializer_class = VersionSerializer
+
+    def get(self, request: Request, version_id: int) -> Response:
+        version = selectors.version_for(request.user, version_id)
+        if version is None:
+            raise NotFound("No such version.")
+        return Response(VersionSerializer(version).data)

@@ -1,0 +1,86 @@
+"""Reads for datasets and versions, with the visibility rules in one place.
+
+Everyone (signed in or not, on the web) sees admitted versions. A dataset's contributors and
+the cooperative's curators also see versions that are still in the pipeline or were refused.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Member
+from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_curator(user: AnyUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return (
+        bool(getattr(user, "is_superuser", False))
+        or Member.objects.filter(user_id=user.pk, is_curator=True).exists()
+    )
+
+
+def is_contributor_of(user: AnyUser, dataset: Dataset | int) -> bool:
+    if not user.is_authenticated:
+        return False
+    dataset_id = dataset if isinstance(dataset, int) else dataset.pk
+    return DatasetContributor.objects.filter(dataset_id=dataset_id, user_id=user.pk).exists()
+
+
+def can_see_unadmitted(user: AnyUser, dataset: Dataset | int) -> bool:
+    return is_contributor_of(user, dataset) or is_curator(user)
+
+
+def admitted_versions() -> QuerySet[DatasetVersion]:
+    return DatasetVersion.objects.filter(status=VersionStatus.ADMITTED)
+
+
+def catalogue_datasets(*, text: str = "", license: str = "", fmt: str = "") -> QuerySet[Dataset]:
+    """Datasets with at least one admitted version, filtered like the catalogue page."""
+    admitted = admitted_versions().filter(dataset=OuterRef("pk"))
+    if fmt:
+        admitted = admitted.filter(format=fmt)
+    qs = Dataset.objects.filter(Exists(admitted))
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+    if license:
+        qs = qs.filter(license=license)
+    return qs.order_by("-updated_at", "-pk")
+
+
+def datasets_of(user: AnyUser) -> QuerySet[Dataset]:
+    if not user.is_authenticated:
+        return Dataset.objects.none()
+    return Dataset.objects.filter(memberships__user_id=user.pk).order_by("-updated_at")
+
+
+def dataset_for(user: AnyUser, dataset_id: int) -> Dataset | None:
+    """The dataset if the user may see it: it has an admitted version, or they may see all."""
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    if dataset is None:
+        return None
+    if can_see_unadmitted(user, dataset) or admitted_versions().filter(dataset=dataset).exists():
+        return dataset
+    return None
+
+
+def versions_for(user: AnyUser, dataset: Dataset) -> QuerySet[DatasetVersion]:
+    qs = dataset.versions.select_related("pin").order_by("-number")
+    if can_see_unadmitted(user, dataset):
+        return qs
+    return qs.filter(status=VersionStatus.ADMITTED)
+
+
+def version_for(user: AnyUser, version_id: int) -> DatasetVersion | None:
+    version = (
+        DatasetVersion.objects.select_related("dataset", "pin", "uploaded_by")
+        .filter(pk=version_id)
+        .first()
+    )
+    if version is None:
+        return None
+    if version.status == VersionStatus.ADMITTED or can_see_unadmitted(user, version.dataset_id):
+        return version
+    return None

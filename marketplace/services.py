@@ -1,0 +1,387 @@
+"""Writes for datasets and versions: accepting uploads, staging them, and pinning on IPFS.
+
+The flow here is upload → pin. What comes after pinning (the quality gate) is started by the
+pin task through the task named in ``settings.COOP_AFTER_PIN_TASK``, so this module never
+imports the later stages.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from ipfs import client as ipfs
+from marketplace.models import (
+    FORMAT_EXTENSIONS,
+    Dataset,
+    DatasetContributor,
+    DatasetVersion,
+    Format,
+    License,
+    Pin,
+    PinStatus,
+    VersionDerivation,
+    VersionStatus,
+)
+from marketplace.uploads import StagedUpload, too_large_message
+from transparency.services import record_append
+
+log = logging.getLogger(__name__)
+
+
+class UploadRejected(Exception):
+    """An upload that cannot be accepted, with a message for the person who sent it."""
+
+    def __init__(
+        self, message: str, *, field: str = "file", existing: DatasetVersion | None = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class ParentSpec:
+    version: DatasetVersion
+    weight: Decimal
+
+
+def _check_upload(upload: StagedUpload | None, fmt: str) -> StagedUpload:
+    if upload is None:
+        raise UploadRejected("Choose a file to upload.")
+    if not isinstance(upload, StagedUpload):
+        # Only our streaming handler knows the CID of what it received.
+        raise UploadRejected("The upload was not received by the staging handler.")
+    if upload.size == 0:
+        raise UploadRejected("The file is empty.")
+    if upload.size > settings.COOP_UPLOAD_MAX_BYTES:
+        raise UploadRejected(too_large_message())
+    if fmt not in FORMAT_EXTENSIONS:
+        raise UploadRejected(f"Unknown format {fmt!r}.", field="format")
+    name = (upload.name or "").lower()
+    if not name.endswith(FORMAT_EXTENSIONS[fmt]):
+        allowed = ", ".join(FORMAT_EXTENSIONS[fmt])
+        raise UploadRejected(
+            f"A {Format(fmt).label} file must end with {allowed}; got {upload.name!r}."
+        )
+    existing = DatasetVersion.objects.select_related("dataset").filter(cid=upload.cid).first()
+    if existing is not None:
+        raise UploadRejected(
+            f"These exact bytes are already in the cooperative as {existing} (CID {existing.cid}).",
+            existing=existing,
+        )
+    return upload
+
+
+def _check_parents(parents: Sequence[ParentSpec]) -> None:
+    seen: set[int] = set()
+    total = Decimal(0)
+    for spec in parents:
+        if spec.version.pk in seen:
+            raise UploadRejected(
+                f"Parent version {spec.version.pk} is listed twice.", field="parents"
+            )
+        seen.add(spec.version.pk)
+        if not Decimal(0) < spec.weight <= Decimal(1):
+            raise UploadRejected(
+                "Each royalty weight must be above 0 and at most 1.", field="parents"
+            )
+        if spec.version.status != VersionStatus.ADMITTED:
+            raise UploadRejected(
+                f"Parent version {spec.version.pk} is not admitted to the catalogue.",
+                field="parents",
+            )
+        total += spec.weight
+    if total > 1:
+        raise UploadRejected(
+            f"The royalty weights of the parents add up to {total.normalize():f}, above 1.",
+            field="parents",
+        )
+
+
+def _stage(upload: StagedUpload) -> Path:
+    staging = Path(settings.COOP_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    target = staging / upload.cid
+    # The temporary file already lives under the staging directory: this is a rename.
+    Path(upload.temporary_file_path()).replace(target)
+    return target
+
+
+def _create_version(
+    *,
+    user: AbstractBaseUser,
+    dataset: Dataset,
+    fmt: str,
+    license: str,
+    upload: StagedUpload,
+    parents: Sequence[ParentSpec],
+) -> DatasetVersion:
+    number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        number=number,
+        cid=upload.cid,
+        sha256=upload.sha256,
+        size=upload.size,
+        format=fmt,
+        license=license,
+        original_filename=Path(upload.name or "upload").name[:255],
+        uploaded_by=user,
+    )
+    for spec in parents:
+        VersionDerivation.objects.create(child=version, parent=spec.version, weight=spec.weight)
+    staged = _stage(upload)
+    Pin.objects.create(version=version, cid=version.cid, staged_path=str(staged))
+    record_append(
+        kind="upload",
+        subject=f"version:{version.pk}",
+        payload={
+            "dataset": dataset.pk,
+            "version": version.pk,
+            "number": number,
+            "cid": version.cid,
+            "sha256": version.sha256,
+            "size": version.size,
+            "format": fmt,
+            "license": license,
+            "uploaded_by": user.pk,
+            "parents": [
+                {"version": spec.version.pk, "cid": spec.version.cid, "weight": str(spec.weight)}
+                for spec in parents
+            ],
+        },
+    )
+    for spec in parents:
+        record_append(
+            kind="derivation",
+            subject=f"version:{version.pk}",
+            payload={"child": version.pk, "parent": spec.version.pk, "weight": str(spec.weight)},
+        )
+    return version
+
+
+def _enqueue_pin(version_id: int) -> None:
+    from marketplace.tasks import pin_version
+
+    transaction.on_commit(lambda: pin_version.delay(version_id))
+
+
+def _guarded_create(**kwargs: object) -> DatasetVersion:
+    """Create inside a transaction; unstage the file if anything after the move fails."""
+    upload = kwargs["upload"]
+    assert isinstance(upload, StagedUpload)  # noqa: S101
+    try:
+        with transaction.atomic():
+            version = _create_version(**kwargs)  # type: ignore[arg-type]
+            _enqueue_pin(version.pk)
+            return version
+    except IntegrityError as exc:
+        # Two uploads of the same bytes raced past the duplicate check.
+        Path(settings.COOP_STAGING_DIR, upload.cid).unlink(missing_ok=True)
+        existing = DatasetVersion.objects.filter(cid=upload.cid).first()
+        if existing is not None:
+            raise UploadRejected(
+                f"These exact bytes are already in the cooperative as {existing}.",
+                existing=existing,
+            ) from exc
+        raise
+
+
+def dataset_create(
+    *,
+    user: AbstractBaseUser,
+    title: str,
+    description: str,
+    license: str,
+    fmt: str,
+    upload: StagedUpload | None,
+    parents: Sequence[ParentSpec] = (),
+) -> DatasetVersion:
+    """A new dataset owned by ``user``, with its first version. Returns the version."""
+    if license not in License.values:
+        raise UploadRejected(f"Unknown licence {license!r}.", field="license")
+    if not title.strip():
+        raise UploadRejected("Give the dataset a title.", field="title")
+    staged = _check_upload(upload, fmt)
+    _check_parents(parents)
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            title=title.strip(), description=description, license=license, created_by=user
+        )
+        DatasetContributor.objects.create(dataset=dataset, user=user, share_weight=1)
+        return _guarded_create(
+            user=user, dataset=dataset, fmt=fmt, license=license, upload=staged, parents=parents
+        )
+
+
+def version_create(
+    *,
+    user: AbstractBaseUser,
+    dataset: Dataset,
+    fmt: str,
+    upload: StagedUpload | None,
+    license: str | None = None,
+    parents: Sequence[ParentSpec] = (),
+) -> DatasetVersion:
+    """A new version of an existing dataset; only its contributors may add one."""
+    if not DatasetContributor.objects.filter(dataset=dataset, user=user).exists():
+        raise PermissionDenied("Only the dataset's contributors can add versions.")
+    license = license or dataset.license
+    if license not in License.values:
+        raise UploadRejected(f"Unknown licence {license!r}.", field="license")
+    staged = _check_upload(upload, fmt)
+    _check_parents(parents)
+    return _guarded_create(
+        user=user, dataset=dataset, fmt=fmt, license=license, upload=staged, parents=parents
+    )
+
+
+def version_set_status(version: DatasetVersion, status: str, reason: str = "") -> None:
+    DatasetVersion.objects.filter(pk=version.pk).update(
+        status=status, status_reason=reason, status_changed_at=timezone.now()
+    )
+    version.status, version.status_reason = status, reason
+
+
+# --- Pinning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinOutcome:
+    pinned: bool = False
+    retry_in: int | None = None  # seconds until the next attempt, when one is due
+
+
+def _backoff(attempts: int) -> int:
+    base: int = settings.PIN_RETRY_BASE_SECONDS
+    cap: int = settings.PIN_RETRY_MAX_SECONDS
+    return int(min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _claim_pin(version_id: int) -> Pin | None:
+    """Move a queued pin to pinning; only one worker wins (conditional UPDATE, count is 1)."""
+    now = timezone.now()
+    claimed = Pin.objects.filter(version_id=version_id, status=PinStatus.QUEUED).update(
+        status=PinStatus.PINNING, attempts=F("attempts") + 1, updated_at=now
+    )
+    if claimed != 1:
+        return None
+    DatasetVersion.objects.filter(pk=version_id).update(
+        status=VersionStatus.PINNING, status_reason="", status_changed_at=now
+    )
+    return Pin.objects.select_related("version").get(version_id=version_id)
+
+
+def _fail_pin(pin: Pin, reason: str) -> None:
+    with transaction.atomic():
+        Pin.objects.filter(pk=pin.pk).update(status=PinStatus.FAILED, last_error=reason)
+        version_set_status(pin.version, VersionStatus.FAILED, reason)
+        record_append(
+            kind="pin_failed",
+            subject=f"version:{pin.version_id}",
+            payload={"version": pin.version_id, "cid": pin.cid, "reason": reason},
+        )
+
+
+def version_pin(*, version_id: int) -> PinOutcome:
+    """Add the staged file to the IPFS node, pin it, and confirm the CID matches ours."""
+    pin = _claim_pin(version_id)
+    if pin is None:
+        return PinOutcome()  # already pinned, failed, or another worker holds it
+    staged = Path(pin.staged_path)
+    if not staged.is_file():
+        _fail_pin(pin, "The staged upload is missing from the server; upload the file again.")
+        return PinOutcome()
+    try:
+        added = ipfs.add_file(staged, pin=True)
+        confirmed = ipfs.is_pinned(added.cid)
+    except ipfs.IpfsError as exc:
+        return _reschedule(pin, f"IPFS node unavailable: {exc}")
+    if added.cid != pin.cid:
+        _fail_pin(
+            pin,
+            f"CID mismatch: the node computed {added.cid} but the upload was received as "
+            f"{pin.cid}. The staged file is kept for inspection.",
+        )
+        return PinOutcome()
+    if not confirmed:
+        return _reschedule(pin, "The node accepted the file but does not list it as pinned.")
+    now = timezone.now()
+    with transaction.atomic():
+        Pin.objects.filter(pk=pin.pk).update(
+            status=PinStatus.PINNED,
+            pinned_at=now,
+            last_error="",
+            next_attempt_at=None,
+            staged_path="",
+        )
+        version_set_status(pin.version, VersionStatus.PINNED)
+        record_append(
+            kind="pin",
+            subject=f"version:{pin.version_id}",
+            payload={"version": pin.version_id, "cid": pin.cid, "size": added.size},
+        )
+    # Only now, with the pin confirmed and recorded, is the staged copy redundant.
+    staged.unlink(missing_ok=True)
+    return PinOutcome(pinned=True)
+
+
+def _reschedule(pin: Pin, reason: str) -> PinOutcome:
+    attempts = pin.attempts
+    if attempts >= settings.PIN_MAX_ATTEMPTS:
+        _fail_pin(pin, f"Gave up after {attempts} attempts. Last error: {reason}")
+        return PinOutcome()
+    delay = _backoff(attempts)
+    Pin.objects.filter(pk=pin.pk).update(
+        status=PinStatus.QUEUED,
+        last_error=reason,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    version_set_status(
+        pin.version,
+        VersionStatus.PINNING,
+        f"Waiting to retry (attempt {attempts} of {settings.PIN_MAX_ATTEMPTS}): {reason}",
+    )
+    log.warning("pin of version %s rescheduled in %ss: %s", pin.version_id, delay, reason)
+    return PinOutcome(retry_in=delay)
+
+
+def pins_due(*, now: datetime | None = None) -> list[int]:
+    """Versions whose pin should be attempted now; pins stuck in `pinning` longer than a task
+    may run (a worker died mid-task) are put back in the queue first."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    Pin.objects.filter(status=PinStatus.PINNING, updated_at__lt=stuck_before).update(
+        status=PinStatus.QUEUED, next_attempt_at=now
+    )
+    return list(
+        Pin.objects.filter(status=PinStatus.QUEUED, next_attempt_at__lte=now).values_list(
+            "version_id", flat=True
+        )
+    )
+
+
+def pin_requeue(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
+    """Let a contributor retry a pin now, after the node is back or the retries gave up."""
+    if not DatasetContributor.objects.filter(dataset=version.dataset, user=user).exists():
+        raise PermissionDenied("Only the dataset's contributors can retry pinning.")
+    with transaction.atomic():
+        updated = (
+            Pin.objects.filter(version=version, status__in=[PinStatus.QUEUED, PinStatus.FAILED])
+            .exclude(staged_path="")
+            .update(status=PinStatus.QUEUED, attempts=0, next_attempt_at=timezone.now())
+        )
+        if updated:
+            version_set_status(version, VersionStatus.UPLOADED, "Queued for pinning again.")
+            _enqueue_pin(version.pk)

@@ -1,0 +1,128 @@
+"""Streaming upload handling: files go to the staging disk chunk by chunk while their size,
+sha256 and CID are computed, so an upload is never held in memory and never read twice."""
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+
+from ipfs.cid import CidBuilder
+
+# The multipart envelope and the other fields add a little to Content-Length; a request this
+# much over the file limit cannot contain an acceptable file.
+ENVELOPE_ALLOWANCE = 1024 * 1024
+ERROR_ATTR = "coop_upload_error"
+
+
+def incoming_dir() -> Path:
+    path = Path(settings.COOP_STAGING_DIR) / "incoming"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class StagedUpload(TemporaryUploadedFile):
+    """A received file with what was computed while it streamed in. Its temporary file lives
+    in the staging area, so staging it after the upload is accepted is a rename."""
+
+    sha256: str
+    cid: str
+
+    def __init__(
+        self,
+        name: str,
+        content_type: str | None,
+        size: int,
+        charset: str | None,
+        content_type_extra: dict[str, Any] | None = None,
+    ) -> None:
+        suffix = ".upload" + Path(name).suffix[:16]
+        file = tempfile.NamedTemporaryFile(suffix=suffix, dir=incoming_dir())  # noqa: SIM115
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+
+def too_large_message() -> str:
+    return f"The file is larger than the limit of {filesizeformat(settings.COOP_UPLOAD_MAX_BYTES)}."
+
+
+def upload_error(request: HttpRequest) -> str | None:
+    """The reason the handler refused the request's file, if it did."""
+    return getattr(request, ERROR_ATTR, None)
+
+
+class StagingUploadHandler(TemporaryFileUploadHandler):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],  # noqa: N803 (Django's signature)
+        content_length: int,
+        boundary: Any,
+        encoding: str | None = None,
+    ) -> None:
+        self.too_large = content_length > settings.COOP_UPLOAD_MAX_BYTES + ENVELOPE_ALLOWANCE
+        if self.too_large:
+            setattr(self.request, ERROR_ATTR, too_large_message())
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        if self.too_large:
+            # Stop before writing anything; the rest of the body is drained, not stored, so
+            # the client still receives the error response.
+            raise StopUpload(connection_reset=False)
+        FileUploadHandler.new_file(self, *args, **kwargs)
+        self.file = StagedUpload(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+        )
+        self._sha256 = hashlib.sha256()
+        self._cid = CidBuilder()
+        self._received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self._received += len(raw_data)
+        if self._received > settings.COOP_UPLOAD_MAX_BYTES:
+            setattr(self.request, ERROR_ATTR, too_large_message())
+            self.file.close()
+            raise SkipFile
+        self._sha256.update(raw_data)
+        self._cid.update(raw_data)
+        self.file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> StagedUpload:
+        upload = self.file
+        assert isinstance(upload, StagedUpload)  # noqa: S101 (set in new_file)
+        upload.seek(0)
+        upload.size = file_size
+        upload.sha256 = self._sha256.hexdigest()
+        upload.cid = self._cid.finish() if file_size else ""
+        return upload
+
+
+def staged_from_path(
+    path: Path, *, name: str | None = None, chunk_size: int = 1024 * 1024
+) -> StagedUpload:
+    """Stage a file already on this machine exactly as an HTTP upload of it would be staged
+    (used by the demo loader and the benchmarks)."""
+    upload = StagedUpload(name or path.name, "application/octet-stream", 0, None)
+    sha256, cid, size = hashlib.sha256(), CidBuilder(), 0
+    with path.open("rb") as source:
+        while chunk := source.read(chunk_size):
+            sha256.update(chunk)
+            cid.update(chunk)
+            upload.write(chunk)
+            size += len(chunk)
+    upload.flush()
+    upload.seek(0)
+    upload.size = size
+    upload.sha256 = sha256.hexdigest()
+    upload.cid = cid.finish() if size else ""
+    return upload

@@ -1,0 +1,108 @@
+"""The real pipeline: upload → pin on the IPFS node, with the node up, down and back."""
+
+from http import HTTPStatus
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from ipfs.client import cat_iter
+from marketplace.models import DatasetVersion, Pin, PinStatus, VersionStatus
+from marketplace.tasks import retry_due_pins
+from transparency.models import ProvenanceRecord
+
+AFTER_PIN = {
+    VersionStatus.PINNED,
+    VersionStatus.CHECKING,
+    VersionStatus.ADMITTED,
+    VersionStatus.REJECTED,
+}
+
+
+def node_only_hash(api_addr: str, content: bytes) -> str:
+    """The node's own CID for these bytes, asked over plain HTTP (not through our client)."""
+    host, port = api_addr.split("/")[2], api_addr.split("/")[4]
+    response = requests.post(
+        f"http://{host}:{port}/api/v0/add",
+        params={
+            "only-hash": "true",
+            "cid-version": "1",
+            "raw-leaves": "true",
+            "chunker": "size-262144",
+            "pin": "false",
+        },
+        files={"file": ("data", content)},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()["Hash"]
+
+
+def test_an_upload_is_pinned_on_the_real_node_with_the_cid_we_computed(
+    pipeline, alice, api_as, ipfs_node
+):
+    # Just over one 256 KiB chunk, so the CID is a dag-pb root over raw leaves.
+    content = b"station,pm25\n" + b"".join(
+        b"S%05d,%d.%d\n" % (i, i % 40, i % 10) for i in range(25_000)
+    )
+    response = api_as(alice).post(
+        "/api/v1/datasets/",
+        {
+            "title": "Big air",
+            "license": "CC0-1.0",
+            "format": "csv",
+            "file": SimpleUploadedFile("big.csv", content),
+        },
+        format="multipart",
+    )
+    assert response.status_code == HTTPStatus.CREATED
+    version = DatasetVersion.objects.get(pk=response.json()["version"]["id"])
+
+    pipeline.wait_for(version.pin, lambda p: p.status == PinStatus.PINNED)
+    version.refresh_from_db()
+    assert version.status in AFTER_PIN
+    assert version.cid == node_only_hash(ipfs_node.api_addr, content)
+    assert version.pin.staged_path == ""
+    assert not Path(settings.COOP_STAGING_DIR, version.cid).exists()
+    kinds = list(ProvenanceRecord.objects.values_list("kind", flat=True))
+    assert kinds[:2] == ["upload", "pin"]
+
+
+def test_the_node_down_during_pinning_loses_nothing_and_pins_once_back(
+    pipeline, alice, api_as, ipfs_node
+):
+    content = b"a,b\n1,2\n3,4\n"
+    ipfs_node.stop()
+    try:
+        response = api_as(alice).post(
+            "/api/v1/datasets/",
+            {
+                "title": "While down",
+                "license": "CC0-1.0",
+                "format": "csv",
+                "file": SimpleUploadedFile("down.csv", content),
+            },
+            format="multipart",
+        )
+        assert response.status_code == HTTPStatus.CREATED
+        version = DatasetVersion.objects.get(pk=response.json()["version"]["id"])
+        pin = pipeline.wait_for(
+            version.pin, lambda p: p.attempts >= 1 and p.status == PinStatus.QUEUED
+        )
+        assert pin.last_error.startswith("IPFS node unavailable")
+        version.refresh_from_db()
+        assert version.status == VersionStatus.PINNING
+        assert "Waiting to retry" in version.status_reason
+        assert Path(pin.staged_path).read_bytes() == content
+    finally:
+        ipfs_node.start()
+
+    # What the beat schedule does every 30 s, without waiting for the back-off to elapse.
+    Pin.objects.filter(pk=pin.pk).update(next_attempt_at=timezone.now())
+    retry_due_pins.delay()
+    pipeline.wait_for(pin, lambda p: p.status == PinStatus.PINNED, timeout=90)
+    version.refresh_from_db()
+    assert version.status in AFTER_PIN
+    assert b"".join(cat_iter(version.cid)) == content

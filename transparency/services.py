@@ -1,0 +1,78 @@
+"""Appending to the provenance chain and verifying it."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from transparency.chain import canonical_json, link_hash, record_body
+from transparency.models import GENESIS_HASH, ChainHead, ProvenanceRecord
+
+
+def record_append(*, kind: str, subject: str, payload: dict[str, Any]) -> ProvenanceRecord:
+    """Append one fact. Joins the caller's transaction, so a fact and its record commit (or
+    roll back) together; the head row lock serialises appends on every database."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq = head.seq + 1
+        created_at = timezone.now()
+        # Round-trip through JSON so the stored payload is exactly what was hashed.
+        canonical = canonical_json(
+            record_body(seq=seq, kind=kind, subject=subject, payload=payload, created_at=created_at)
+        )
+        digest = link_hash(head.hash, canonical)
+        record = ProvenanceRecord.objects.create(
+            seq=seq,
+            kind=kind,
+            subject=subject,
+            payload=payload,
+            created_at=created_at,
+            canonical=canonical,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+        head.seq, head.hash = seq, digest
+        head.save(update_fields=["seq", "hash"])
+    return record
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    record_id: int | None
+    reason: str
+
+
+def chain_verify() -> ChainProblem | None:
+    """Walk the whole chain; return the first record that does not hold, or None."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    last_seq = 0
+    for record in ProvenanceRecord.objects.order_by("seq").iterator(chunk_size=2000):
+        if record.seq != expected_seq:
+            return ChainProblem(
+                expected_seq, None, f"record #{expected_seq} is missing (next is #{record.seq})"
+            )
+        body = record_body(
+            seq=record.seq,
+            kind=record.kind,
+            subject=record.subject,
+            payload=record.payload,
+            created_at=record.created_at,
+        )
+        if canonical_json(body) != record.canonical:
+            return ChainProblem(record.seq, record.id, "its fields differ from the hashed JSON")
+        if record.prev_hash != expected_prev:
+            return ChainProblem(record.seq, record.id, "its prev_hash does not match record before")
+        if link_hash(record.prev_hash, record.canonical) != record.hash:
+            return ChainProblem(record.seq, record.id, "its hash does not match its content")
+        expected_prev = record.hash
+        expected_seq += 1
+        last_seq = record.seq
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
+        return ChainProblem(
+            head.seq, None, f"the head says #{head.seq} but the chain ends at #{last_seq}"
+        )
+    return None
