@@ -18,7 +18,11 @@ from rest_framework.test import APIClient
 from accounts.models import Member
 from accounts.services import member_create, token_create
 
-pytest_plugins = ["tests.fixtures.ipfs", "tests.fixtures.celery_worker"]
+pytest_plugins = [
+    "tests.fixtures.ipfs",
+    "tests.fixtures.celery_worker",
+    "tests.fixtures.browser",
+]
 
 PASSWORD = "a-long-test-password-42"
 

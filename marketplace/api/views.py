@@ -31,6 +31,7 @@ def _rejected(exc: services.UploadRejected) -> Response:
 
 
 def _refused_upload(request: Request) -> Response | None:
+    request.data  # noqa: B018 (parsing the body is what runs the upload handler)
     reason = upload_error(request._request)
     if reason:
         return Response({"detail": reason}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
