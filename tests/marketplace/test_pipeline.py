@@ -31,9 +31,10 @@ def node_only_hash(api_addr: str, content: bytes) -> str:
             "cid-version": "1",
             "raw-leaves": "true",
             "chunker": "size-262144",
+            "cid-base": "base32",
             "pin": "false",
         },
-        files={"file": ("data", content)},
+        files={"file": ("data", content, "application/octet-stream")},  # js-ipfs needs the type
         timeout=30,
     )
     response.raise_for_status()
