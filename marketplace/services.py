@@ -115,6 +115,9 @@ def _stage(upload: StagedUpload) -> Path:
     target = staging / upload.cid
     # The temporary file already lives under the staging directory: this is a rename.
     Path(upload.temporary_file_path()).replace(target)
+    # Closing now lets Django swallow the temp file's failed unlink (it was moved), instead of
+    # the garbage collector reporting it later.
+    upload.close()
     return target
 
 
