@@ -56,7 +56,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy .
+	DJANGO_DEBUG=1 $(VENV)/bin/mypy .
 
 check: lint typecheck
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

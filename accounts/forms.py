@@ -9,13 +9,13 @@ from django.contrib.auth.forms import UserCreationForm
 from accounts.models import Member
 
 
-class SignupForm(UserCreationForm):  # type: ignore[type-arg]
+class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False)
     display_name = forms.CharField(max_length=150, required=False)
     is_contributor = forms.BooleanField(required=False, initial=True, label="Contributor")
     is_buyer = forms.BooleanField(required=False, initial=True, label="Buyer")
 
-    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined,misc]
+    class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
 
@@ -26,7 +26,7 @@ class SignupForm(UserCreationForm):  # type: ignore[type-arg]
         return data
 
 
-class RolesForm(forms.ModelForm):  # type: ignore[type-arg]
+class RolesForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = ("display_name", "is_contributor", "is_buyer")

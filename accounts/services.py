@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ def member_create(
     )
 
 
-def member_for(user: AbstractBaseUser) -> Member:
+def member_for(user: User) -> Member:
     """The member profile of a user, created on first use for users made outside the sign-up
     flow (``createsuperuser``, the admin)."""
     member, _ = Member.objects.get_or_create(user=user)
@@ -52,7 +52,7 @@ class IssuedToken:
     key: str  # the only time the plain key exists outside the client
 
 
-def token_create(*, user: AbstractBaseUser, name: str) -> IssuedToken:
+def token_create(*, user: User, name: str) -> IssuedToken:
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[: len(TOKEN_PREFIX) + 6], key_hash=hash_token_key(key)
@@ -60,7 +60,7 @@ def token_create(*, user: AbstractBaseUser, name: str) -> IssuedToken:
     return IssuedToken(token=token, key=key)
 
 
-def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def token_revoke(*, user: User, token_id: int) -> bool:
     """Revoke one of the user's tokens; False when it is not theirs or already revoked."""
     updated = ApiToken.objects.filter(id=token_id, user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

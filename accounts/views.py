@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.auth import AuthenticatedHttpRequest
 from accounts.forms import RolesForm, SignupForm, TokenForm
 from accounts.models import ApiToken
 from accounts.services import member_create, member_for, token_create, token_revoke
@@ -33,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = member_for(request.user)
     roles_form = RolesForm(request.POST or None, instance=member)
     if request.method == "POST" and roles_form.is_valid():
@@ -57,7 +58,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_new(request: HttpRequest) -> HttpResponse:
+def token_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the token a name (at most 100 characters).")
@@ -69,7 +70,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_delete(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_delete(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     if token_revoke(user=request.user, token_id=token_id):
         messages.success(request, "Token revoked. Clients using it are refused from now on.")
     else:

@@ -3,14 +3,14 @@ from django.contrib import admin
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion, Pin, VersionDerivation
 
 
-class ContributorInline(admin.TabularInline):  # type: ignore[type-arg]
+class ContributorInline(admin.TabularInline):
     model = DatasetContributor
     extra = 0
     raw_id_fields = ("user",)
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DatasetAdmin(admin.ModelAdmin):
     list_display = ("title", "license", "created_by", "created_at")
     list_filter = ("license",)
     search_fields = ("title", "description")
@@ -18,7 +18,7 @@ class DatasetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ("created_by",)
 
 
-class PinInline(admin.StackedInline):  # type: ignore[type-arg]
+class PinInline(admin.StackedInline):
     model = Pin
     extra = 0
     can_delete = False
@@ -26,7 +26,7 @@ class PinInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(DatasetVersion)
-class DatasetVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DatasetVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "cid", "size", "format", "status", "created_at")
     list_filter = ("status", "format", "license")
     search_fields = ("cid", "sha256", "dataset__title")
@@ -38,13 +38,13 @@ class DatasetVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Pin)
-class PinAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PinAdmin(admin.ModelAdmin):
     list_display = ("cid", "status", "attempts", "next_attempt_at", "pinned_at")
     list_filter = ("status",)
     search_fields = ("cid",)
 
 
 @admin.register(VersionDerivation)
-class VersionDerivationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class VersionDerivationAdmin(admin.ModelAdmin):
     list_display = ("child", "parent", "weight", "created_at")
     raw_id_fields = ("child", "parent")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -62,9 +62,9 @@ def _check_upload(upload: StagedUpload | None, fmt: str) -> StagedUpload:
     if not isinstance(upload, StagedUpload):
         # Only our streaming handler knows the CID of what it received.
         raise UploadRejected("The upload was not received by the staging handler.")
-    if upload.size == 0:
+    if not upload.size:
         raise UploadRejected("The file is empty.")
-    if upload.size > settings.COOP_UPLOAD_MAX_BYTES:
+    if upload.size > settings.COOP_UPLOAD_MAX_BYTES:  # a direct call, not through the handler
         raise UploadRejected(too_large_message())
     if fmt not in FORMAT_EXTENSIONS:
         raise UploadRejected(f"Unknown format {fmt!r}.", field="format")
@@ -123,7 +123,7 @@ def _stage(upload: StagedUpload) -> Path:
 
 def _create_version(
     *,
-    user: AbstractBaseUser,
+    user: User,
     dataset: Dataset,
     fmt: str,
     license: str,
@@ -136,7 +136,7 @@ def _create_version(
         number=number,
         cid=upload.cid,
         sha256=upload.sha256,
-        size=upload.size,
+        size=upload.size or 0,
         format=fmt,
         license=license,
         original_filename=Path(upload.name or "upload").name[:255],
@@ -203,7 +203,7 @@ def _guarded_create(**kwargs: object) -> DatasetVersion:
 
 def dataset_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     title: str,
     description: str,
     license: str,
@@ -230,7 +230,7 @@ def dataset_create(
 
 def version_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     dataset: Dataset,
     fmt: str,
     upload: StagedUpload | None,
@@ -375,7 +375,7 @@ def pins_due(*, now: datetime | None = None) -> list[int]:
     )
 
 
-def pin_requeue(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
+def pin_requeue(*, user: User, version: DatasetVersion) -> None:
     """Let a contributor retry a pin now, after the node is back or the retries gave up."""
     if not DatasetContributor.objects.filter(dataset=version.dataset, user=user).exists():
         raise PermissionDenied("Only the dataset's contributors can retry pinning.")

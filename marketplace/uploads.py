@@ -80,7 +80,7 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
             raise StopUpload(connection_reset=False)
         FileUploadHandler.new_file(self, *args, **kwargs)
         self.file = StagedUpload(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+            self.file_name or "upload", self.content_type, 0, self.charset, self.content_type_extra
         )
         self._sha256 = hashlib.sha256()
         self._cid = CidBuilder()

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.auth import AuthenticatedHttpRequest
 from marketplace import selectors, services
 from marketplace.downloads import RangeNotSatisfiable, RangeUnsupported, parse_range, stream_version
 from marketplace.forms import DatasetUploadForm, VersionUploadForm
@@ -92,7 +93,7 @@ def _handle_upload(
 
 
 @login_required
-def dataset_new(request: HttpRequest) -> HttpResponse:
+def dataset_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DatasetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         done = _handle_upload(
@@ -120,7 +121,7 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def version_new(request: HttpRequest, dataset_id: int) -> HttpResponse:
+def version_new(request: AuthenticatedHttpRequest, dataset_id: int) -> HttpResponse:
     dataset = get_object_or_404(Dataset, pk=dataset_id)
     if not selectors.is_contributor_of(request.user, dataset):
         raise Http404("No such dataset of yours.")
@@ -189,7 +190,7 @@ def version_status(request: HttpRequest, version_id: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def version_retry_pin(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_retry_pin(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = selectors.version_for(request.user, version_id)
     if version is None:
         raise Http404("No such version.")
@@ -199,7 +200,9 @@ def version_retry_pin(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @login_required
-def version_download(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_download(
+    request: AuthenticatedHttpRequest, version_id: int
+) -> HttpResponse | StreamingHttpResponse:
     """The contributors' and curators' own download (buyers use the API with a grant)."""
     version = selectors.version_for(request.user, version_id)
     if version is None or not selectors.can_see_unadmitted(request.user, version.dataset):

@@ -4,7 +4,7 @@ from transparency.models import Anchor, ChainHead, ProvenanceRecord
 
 
 @admin.register(ProvenanceRecord)
-class ProvenanceRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ProvenanceRecordAdmin(admin.ModelAdmin):
     list_display = ("seq", "kind", "subject", "created_at", "hash")
     list_filter = ("kind",)
     search_fields = ("subject", "hash")

@@ -39,6 +39,9 @@ class Anchor(models.Model):
     cid = models.CharField(max_length=120)
     head_seq = models.PositiveBigIntegerField()
     head_hash = models.CharField(max_length=64)
+    # Exactly what was added to IPFS ({head_hash, record_count, time}), so anyone can recompute
+    # the CID from it (ipfs.client.canonical_json) and compare it with the chain.
+    document = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

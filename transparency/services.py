@@ -1,13 +1,28 @@
-"""Appending to the provenance chain and verifying it."""
+"""Appending to the provenance chain, verifying it, and anchoring its head on IPFS."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from ipfs import client as ipfs
 from transparency.chain import canonical_json, link_hash, record_body
-from transparency.models import GENESIS_HASH, ChainHead, ProvenanceRecord
+from transparency.models import GENESIS_HASH, Anchor, ChainHead, ProvenanceRecord
+
+log = logging.getLogger(__name__)
+
+
+def chain_lock() -> ChainHead:
+    """Take the chain head's row lock inside the caller's transaction, before appending.
+
+    Writers that must check the graph before they change it (a new derivation must not close
+    a cycle) take this lock first: their check and their append are then serialised with
+    every other fact, so two concurrent writes cannot each pass a check the pair would fail.
+    """
+    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    return head
 
 
 def record_append(*, kind: str, subject: str, payload: dict[str, Any]) -> ProvenanceRecord:
@@ -76,3 +91,43 @@ def chain_verify() -> ChainProblem | None:
             head.seq, None, f"the head says #{head.seq} but the chain ends at #{last_seq}"
         )
     return None
+
+
+def anchor_head() -> Anchor | None:
+    """Publish the chain head on IPFS (added and pinned) and record the anchor.
+
+    Returns None when there is nothing new to anchor (an empty chain, or the head is the one
+    anchored last), or when the chain does not verify: a broken chain is never vouched for,
+    the failure is logged for the operators instead.
+    """
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None or head.seq == 0:
+        return None
+    latest = Anchor.objects.order_by("-head_seq", "-pk").first()
+    if latest is not None and latest.head_seq == head.seq and latest.head_hash == head.hash:
+        return None
+    problem = chain_verify()
+    if problem is not None:
+        log.error("not anchoring: provenance chain broken at #%s: %s", problem.seq, problem.reason)
+        return None
+    document = {
+        "head_hash": head.hash,
+        "record_count": head.seq,
+        "time": timezone.now().isoformat(),
+    }
+    cid = ipfs.add_json(document)
+    return Anchor.objects.create(cid=cid, head_seq=head.seq, head_hash=head.hash, document=document)
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    head: ChainHead
+    record_count: int
+    problem: ChainProblem | None
+
+
+def chain_status() -> ChainStatus:
+    head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
+    return ChainStatus(
+        head=head, record_count=ProvenanceRecord.objects.count(), problem=chain_verify()
+    )

@@ -1,4 +1,6 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from transparency import views
 
 app_name = "transparency"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [path("", views.transparency, name="index")]

@@ -9,7 +9,7 @@ from marketplace.models import Dataset, DatasetVersion, Format, License, Version
 from marketplace.services import ParentSpec
 
 
-class ParentLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ParentLinkSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="parent_id")
     cid = serializers.CharField(source="parent.cid")
 
@@ -18,7 +18,7 @@ class ParentLinkSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         fields = ["version", "cid", "weight"]
 
 
-class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class VersionSerializer(serializers.ModelSerializer):
     pin_status = serializers.CharField(source="pin.status", default=None)
     parents = ParentLinkSerializer(source="parent_links", many=True, read_only=True)
 
@@ -42,7 +42,7 @@ class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class DatasetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DatasetSerializer(serializers.ModelSerializer):
     contributors = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,7 +56,7 @@ class DatasetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class ParentInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ParentInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     weight = serializers.DecimalField(
         max_digits=7, decimal_places=6, min_value=Decimal("0.000001"), max_value=Decimal(1)
@@ -66,7 +66,8 @@ class ParentInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class ParentsField(serializers.JSONField):
     """Multipart forms carry the parents as one JSON text: ``[{"version": 3, "weight": 0.2}]``."""
 
-    def to_internal_value(self, data: Any) -> list[ParentSpec]:
+    # Returns domain objects rather than a dict: the views hand them straight to the service.
+    def to_internal_value(self, data: Any) -> list[ParentSpec]:  # type: ignore[override]
         value = super().to_internal_value(data)
         if isinstance(value, str):
             value = serializers.JSONField(binary=True).to_internal_value(value.encode())
@@ -87,7 +88,7 @@ class ParentsField(serializers.JSONField):
         ]
 
 
-class VersionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class VersionInputSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=Format.choices)
     file = serializers.FileField(allow_empty_file=True)
     license = serializers.ChoiceField(choices=License.choices, required=False)

@@ -2,8 +2,9 @@ from django.urls import path
 
 from marketplace.api import views
 
+# POST /api/v1/datasets/ (DatasetUploadView) is routed by licensing.api.urls, whose view adds
+# the catalogue's GET on the same path.
 urlpatterns = [
-    path("datasets/", views.DatasetUploadView.as_view(), name="api-datasets"),
     path(
         "datasets/<int:dataset_id>/versions/",
         views.VersionCreateView.as_view(),

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import acting_user
 from marketplace import selectors, services
 from marketplace.api.serializers import (
     DatasetInputSerializer,
@@ -44,7 +45,7 @@ def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     )
 
 
-class DatasetCreateResponse(serializers.Serializer):  # type: ignore[type-arg]
+class DatasetCreateResponse(serializers.Serializer):
     dataset = DatasetSerializer()
     version = VersionSerializer()
 
@@ -66,7 +67,7 @@ class DatasetUploadView(APIView):
         v: dict[str, Any] = data.validated_data
         try:
             version = services.dataset_create(
-                user=request.user,
+                user=acting_user(request),
                 title=v["title"],
                 description=v.get("description", ""),
                 license=v["license"],
@@ -106,7 +107,7 @@ class VersionCreateView(APIView):
         v: dict[str, Any] = data.validated_data
         try:
             version = services.version_create(
-                user=request.user,
+                user=acting_user(request),
                 dataset=dataset,
                 fmt=v["format"],
                 upload=v["file"],
@@ -118,7 +119,7 @@ class VersionCreateView(APIView):
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
-class VersionDetailView(generics.GenericAPIView):  # type: ignore[type-arg]
+class VersionDetailView(generics.GenericAPIView):
     serializer_class = VersionSerializer
 
     def get(self, request: Request, version_id: int) -> Response:

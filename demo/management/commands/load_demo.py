@@ -16,11 +16,12 @@ from marketplace.models import DatasetVersion, VersionStatus
 from marketplace.uploads import staged_from_path
 
 PASSWORD = "coop-demo-2026"  # noqa: S105 (documented demo login, local only)
+# username, display name, contributor, buyer, curator
 MEMBERS = [
-    ("alice", "Alice (contributor)", {"is_contributor": True, "is_buyer": False}),
-    ("dave", "Dave (contributor)", {"is_contributor": True, "is_buyer": True}),
-    ("bob", "Bob (buyer)", {"is_contributor": False, "is_buyer": True}),
-    ("carol", "Carol (curator)", {"is_contributor": True, "is_buyer": True, "is_curator": True}),
+    ("alice", "Alice (contributor)", True, False, False),
+    ("dave", "Dave (contributor)", True, True, False),
+    ("bob", "Bob (buyer)", False, True, False),
+    ("carol", "Carol (curator)", True, True, True),
 ]
 
 
@@ -32,8 +33,15 @@ class Command(BaseCommand):
         if users.filter(username="alice").exists():
             self.stdout.write("Demo cooperative already loaded.")
             return
-        for username, display, roles in MEMBERS:
-            member_create(username=username, password=PASSWORD, display_name=display, **roles)
+        for username, display, contributor, buyer, curator in MEMBERS:
+            member_create(
+                username=username,
+                password=PASSWORD,
+                display_name=display,
+                is_contributor=contributor,
+                is_buyer=buyer,
+                is_curator=curator,
+            )
         alice = users.get(username="alice")
         dave = users.get(username="dave")
         with tempfile.TemporaryDirectory() as tmp:
