@@ -33,20 +33,23 @@ ipfs-stop:
 	DJANGO_DEBUG=1 $(PY) manage.py ipfs_node stop
 
 run: install ipfs-start
+	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
-	@if [ -n "$$CELERY_BROKER_URL" ]; then \
-	  echo "Starting a Celery worker (with beat) on $$CELERY_BROKER_URL"; \
-	  DJANGO_DEBUG=1 $(VENV)/bin/celery -A config worker -B -l info --concurrency 2 \
-	    --schedule var/celerybeat-schedule > var/celery.log 2>&1 & \
-	fi
 	@echo ""
 	@echo "  The data cooperative is running at http://$(HOST):$(PORT)/"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Demo logins (password coop-demo-2026): alice (contributor), dave (contributor),"
 	@echo "  bob (buyer), carol (curator)."
 	@echo ""
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@export DJANGO_DEBUG=1; \
+	if [ -n "$$CELERY_BROKER_URL" ]; then \
+	  echo "  A Celery worker (with beat) is consuming $$CELERY_BROKER_URL; log in var/celery.log"; \
+	  $(VENV)/bin/celery -A config worker -B -l info --concurrency 2 \
+	    --schedule var/celerybeat-schedule > var/celery.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install browser
 	$(PY) -m pytest
