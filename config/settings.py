@@ -182,6 +182,10 @@ PIN_MAX_ATTEMPTS = env_int("PIN_MAX_ATTEMPTS", 12)
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery still builds a producer for eager calls; the in-memory transport keeps it from
+    # pointing at an AMQP broker on localhost that nobody configured.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
