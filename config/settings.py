@@ -174,6 +174,8 @@ IPFS_LOCAL_GATEWAY_PORT = env_int("IPFS_LOCAL_GATEWAY_PORT", 8088)
 IPFS_API_ADDR = env_str("IPFS_API_ADDR", f"/ip4/127.0.0.1/tcp/{IPFS_LOCAL_API_PORT}/http")
 IPFS_TIMEOUT = env_int("IPFS_TIMEOUT", 30)
 IPFS_ADD_TIMEOUT = env_int("IPFS_ADD_TIMEOUT", 3600)
+# Stream uploads to the node while they arrive (see marketplace.uploads.NodeFeed).
+COOP_ADD_WHILE_UPLOADING = env_bool("COOP_ADD_WHILE_UPLOADING", True)
 # Pinning retries back off exponentially from the base, capped, for at most this many attempts.
 PIN_RETRY_BASE_SECONDS = env_int("PIN_RETRY_BASE_SECONDS", 5)
 PIN_RETRY_MAX_SECONDS = env_int("PIN_RETRY_MAX_SECONDS", 600)
@@ -230,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+    ],
 }
 
 LOGGING = {

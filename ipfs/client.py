@@ -17,11 +17,12 @@ the two differ are commented.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import ipfshttpclient
 import requests
@@ -154,6 +155,37 @@ def add_file(path: Path, *, pin: bool = True) -> AddResult:
     )
 
 
+def add_stream(source: BinaryIO, *, pin: bool = False) -> AddResult:
+    """Add bytes read from a file-like object as they become available (the upload handler
+    feeds the node while the upload is still arriving). ``source.read`` must return ``b""``
+    at the end."""
+    counter = _CountingReader(source)
+    try:
+        with _client(_add_timeout()) as client:
+            response = client.add(counter, pin=pin, opts=dict(_ADD_OPTS), **_ADD_KWARGS)
+    except _TRANSLATED as error:
+        raise _translate(error, "add") from error
+    return AddResult(
+        cid=normalize_cid(str(response["Hash"])), size=counter.count, dag_size=int(response["Size"])
+    )
+
+
+class _CountingReader(io.RawIOBase):
+    def __init__(self, source: BinaryIO) -> None:
+        self.source = source
+        self.count = 0
+        self.name = "upload"  # ipfshttpclient names the multipart part after it
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
 def canonical_json(obj: Any) -> bytes:
     """The exact bytes ``add_json`` stores, so anyone can recompute the CID of a document."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -180,10 +212,11 @@ def add_json(obj: Any) -> str:
     return normalize_cid(str(cid))
 
 
-def pin_add(cid: str) -> None:
-    """Pin ``cid`` recursively. May fetch the content, so it gets the long (add) timeout."""
+def pin_add(cid: str, *, timeout: float | None = None) -> None:
+    """Pin ``cid`` recursively. May fetch the content, so by default it gets the long (add)
+    timeout; a caller that knows the blocks are local passes a short one."""
     cid = validate_cid(cid)
-    timeout = _add_timeout()
+    timeout = _add_timeout() if timeout is None else timeout
     try:
         with _client(timeout) as client:
             client.pin.add(cid, opts={"timeout": _server_timeout(timeout)})

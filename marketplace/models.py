@@ -174,6 +174,8 @@ class Pin(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The node received the bytes while they were uploaded (unpinned); pinning needs no add.
+    preadded = models.BooleanField(default=False)
     # Where the uploaded bytes wait until the node confirms the pin; cleared afterwards.
     staged_path = models.CharField(max_length=500, blank=True)
     pinned_at = models.DateTimeField(null=True, blank=True)

@@ -145,7 +145,9 @@ def _create_version(
     for spec in parents:
         VersionDerivation.objects.create(child=version, parent=spec.version, weight=spec.weight)
     staged = _stage(upload)
-    Pin.objects.create(version=version, cid=version.cid, staged_path=str(staged))
+    Pin.objects.create(
+        version=version, cid=version.cid, staged_path=str(staged), preadded=upload.preadded
+    )
     record_append(
         kind="upload",
         subject=f"version:{version.pk}",
@@ -307,14 +309,14 @@ def version_pin(*, version_id: int) -> PinOutcome:
         _fail_pin(pin, "The staged upload is missing from the server; upload the file again.")
         return PinOutcome()
     try:
-        added = ipfs.add_file(staged, pin=True)
-        confirmed = ipfs.is_pinned(added.cid)
+        added_cid = _pin_preadded(pin) or ipfs.add_file(staged, pin=True).cid
+        confirmed = ipfs.is_pinned(added_cid)
     except ipfs.IpfsError as exc:
         return _reschedule(pin, f"IPFS node unavailable: {exc}")
-    if added.cid != pin.cid:
+    if added_cid != pin.cid:
         _fail_pin(
             pin,
-            f"CID mismatch: the node computed {added.cid} but the upload was received as "
+            f"CID mismatch: the node computed {added_cid} but the upload was received as "
             f"{pin.cid}. The staged file is kept for inspection.",
         )
         return PinOutcome()
@@ -333,11 +335,36 @@ def version_pin(*, version_id: int) -> PinOutcome:
         record_append(
             kind="pin",
             subject=f"version:{pin.version_id}",
-            payload={"version": pin.version_id, "cid": pin.cid, "size": added.size},
+            payload={"version": pin.version_id, "cid": pin.cid, "size": pin.version.size},
         )
     # Only now, with the pin confirmed and recorded, is the staged copy redundant.
     staged.unlink(missing_ok=True)
     return PinOutcome(pinned=True)
+
+
+def _pin_preadded(pin: Pin) -> str | None:
+    """Pin blocks the node received during the upload; None when they must be added again
+    (no pre-add, or the node lost them, e.g. to garbage collection)."""
+    if not pin.preadded:
+        return None
+    try:
+        # The blocks are local, so this is quick; a long wait means they are gone.
+        ipfs.pin_add(pin.cid, timeout=settings.IPFS_TIMEOUT)
+    except ipfs.IpfsUnavailable:
+        if not _node_answers():
+            raise
+        return None
+    except ipfs.IpfsError:
+        return None
+    return pin.cid
+
+
+def _node_answers() -> bool:
+    try:
+        ipfs.node_version()
+    except ipfs.IpfsError:
+        return False
+    return True
 
 
 def _reschedule(pin: Pin, reason: str) -> PinOutcome:

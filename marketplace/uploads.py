@@ -1,8 +1,11 @@
 """Streaming upload handling: files go to the staging disk chunk by chunk while their size,
 sha256 and CID are computed, so an upload is never held in memory and never read twice."""
 
+import contextlib
 import hashlib
+import queue
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +20,15 @@ from django.core.files.uploadhandler import (
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
+from ipfs import client as ipfs
 from ipfs.cid import CidBuilder
 
 # The multipart envelope and the other fields add a little to Content-Length; a request this
 # much over the file limit cannot contain an acceptable file.
 ENVELOPE_ALLOWANCE = 1024 * 1024
 ERROR_ATTR = "coop_upload_error"
+# How long the node-feeding thread waits for the next bytes before giving up on the pre-add.
+FEED_STALL_SECONDS = 300
 
 
 def incoming_dir() -> Path:
@@ -31,12 +37,74 @@ def incoming_dir() -> Path:
     return path
 
 
+class NodeFeed:
+    """Adds an upload to the IPFS node while it is still arriving.
+
+    Receiving a large upload and adding it to the node take similar time; done one after the
+    other they double the wait before a version is pinned. The handler hands each received
+    chunk to a thread whose ``add`` streams it on (without pinning: the upload may still be
+    refused). The pin task then only pins blocks the node already holds. If the node is down
+    or slow, nothing is lost: the task falls back to adding the staged file.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
+        self._pending = b""
+        self.result: ipfs.AddResult | None = None
+        self.error = ""
+        self._thread = threading.Thread(target=self._run, name="ipfs-add-feed", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = ipfs.add_stream(self, pin=False)  # type: ignore[arg-type]
+        except Exception as exc:  # any failure only means the pin task adds the file itself
+            self.error = str(exc)
+
+    def read(self, size: int = -1) -> bytes:
+        """Called by the add thread: the next bytes of the upload, ``b""`` at its end."""
+        while size < 0 or len(self._pending) < size:
+            try:
+                item = self._queue.get(timeout=FEED_STALL_SECONDS)
+            except queue.Empty:
+                raise OSError("the upload stalled") from None
+            if item is None:
+                self._queue.put(None)  # keep answering "end" to further reads
+                break
+            self._pending += item
+        cut = len(self._pending) if size < 0 else size
+        data, self._pending = self._pending[:cut], self._pending[cut:]
+        return data
+
+    def write(self, data: bytes) -> bool:
+        """Called by the upload handler; False once the add has given up."""
+        while self._thread.is_alive():
+            try:
+                self._queue.put(data, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def finish(self, *, timeout: float) -> ipfs.AddResult | None:
+        self.write_end()
+        self._thread.join(timeout)
+        return None if self._thread.is_alive() else self.result
+
+    def write_end(self) -> None:
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(None, timeout=5)
+
+
 class StagedUpload(TemporaryUploadedFile):
     """A received file with what was computed while it streamed in. Its temporary file lives
     in the staging area, so staging it after the upload is accepted is a rename."""
 
     sha256: str
     cid: str
+    # True when the node already holds exactly these bytes (added while they arrived).
+    preadded: bool = False
 
     def __init__(
         self,
@@ -85,17 +153,27 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
         self._sha256 = hashlib.sha256()
         self._cid = CidBuilder()
         self._received = 0
+        self._feed = NodeFeed() if settings.COOP_ADD_WHILE_UPLOADING else None
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._received += len(raw_data)
         if self._received > settings.COOP_UPLOAD_MAX_BYTES:
             setattr(self.request, ERROR_ATTR, too_large_message())
+            self.upload_interrupted()
             self.file.close()
             raise SkipFile
         self._sha256.update(raw_data)
         self._cid.update(raw_data)
         self.file.write(raw_data)
+        if self._feed is not None and not self._feed.write(raw_data):
+            self._feed = None
         return None
+
+    def upload_interrupted(self) -> None:
+        feed: NodeFeed | None = getattr(self, "_feed", None)
+        if feed is not None:
+            feed.write_end()  # the node keeps a truncated, unpinned add; it is never used
+            self._feed = None
 
     def file_complete(self, file_size: int) -> StagedUpload:
         upload = self.file
@@ -104,6 +182,9 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
         upload.size = file_size
         upload.sha256 = self._sha256.hexdigest()
         upload.cid = self._cid.finish() if file_size else ""
+        if self._feed is not None:
+            added = self._feed.finish(timeout=settings.IPFS_ADD_TIMEOUT)
+            upload.preadded = added is not None and added.cid == upload.cid
         return upload
 
 

@@ -51,6 +51,13 @@ def _staging(staging_dir: Path) -> Path:
     return staging_dir
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _session_ipfs_node(ipfs_node):
+    """Every test talks to the session's own node (uploads feed it as they arrive), never to
+    a node that happens to run on the default port."""
+    return ipfs_node
+
+
 def _member(username: str, **roles: bool) -> Member:
     return member_create(username=username, password=PASSWORD, **roles)
 

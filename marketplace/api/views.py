@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -45,6 +46,13 @@ def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     )
 
 
+# Beyond the common 400/401/403/404 (see config.api.document_errors).
+UPLOAD_ERRORS = {
+    409: OpenApiResponse(OpenApiTypes.OBJECT, description="These bytes are already a version."),
+    413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is over the upload limit."),
+}
+
+
 class DatasetCreateResponse(serializers.Serializer):
     dataset = DatasetSerializer()
     version = VersionSerializer()
@@ -56,7 +64,7 @@ class DatasetUploadView(APIView):
     @extend_schema(
         operation_id="datasets_create",
         request=DatasetInputSerializer,
-        responses={201: DatasetCreateResponse},
+        responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
     )
     def post(self, request: Request) -> Response:
         refused = _refused_upload(request)
@@ -93,7 +101,7 @@ class VersionCreateView(APIView):
     @extend_schema(
         operation_id="datasets_versions_create",
         request=VersionInputSerializer,
-        responses={201: VersionSerializer},
+        responses={201: VersionSerializer, **UPLOAD_ERRORS},
     )
     def post(self, request: Request, dataset_id: int) -> Response:
         dataset = selectors.dataset_for(request.user, dataset_id)

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from pathlib import Path
 
+import pytest
 import requests
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from ipfs.client import cat_iter
 from marketplace.models import DatasetVersion, Pin, PinStatus, VersionStatus
+from marketplace.services import version_pin
 from marketplace.tasks import retry_due_pins
 from transparency.models import ProvenanceRecord
 
@@ -66,6 +68,7 @@ def test_an_upload_is_pinned_on_the_real_node_with_the_cid_we_computed(
     assert version.status in AFTER_PIN
     assert version.cid == node_only_hash(ipfs_node.api_addr, content)
     assert version.pin.staged_path == ""
+    assert version.pin.preadded  # the node received the bytes while they were uploaded
     assert not Path(settings.COOP_STAGING_DIR, version.cid).exists()
     kinds = list(ProvenanceRecord.objects.values_list("kind", flat=True))
     assert kinds[:2] == ["upload", "pin"]
@@ -93,6 +96,7 @@ def test_the_node_down_during_pinning_loses_nothing_and_pins_once_back(
             version.pin, lambda p: p.attempts >= 1 and p.status == PinStatus.QUEUED
         )
         assert pin.last_error.startswith("IPFS node unavailable")
+        assert not pin.preadded
         version.refresh_from_db()
         assert version.status == VersionStatus.PINNING
         assert "Waiting to retry" in version.status_reason
@@ -106,4 +110,33 @@ def test_the_node_down_during_pinning_loses_nothing_and_pins_once_back(
     pipeline.wait_for(pin, lambda p: p.status == PinStatus.PINNED, timeout=90)
     version.refresh_from_db()
     assert version.status in AFTER_PIN
+    assert b"".join(cat_iter(version.cid)) == content
+
+
+@pytest.mark.django_db
+def test_a_pre_added_upload_the_node_lost_is_added_again_from_staging(
+    alice, api_as, ipfs_node, settings
+):
+    settings.COOP_ADD_WHILE_UPLOADING = False
+    settings.IPFS_TIMEOUT = 3
+    content = b"k,v\nlost,1\n"
+    response = api_as(alice).post(
+        "/api/v1/datasets/",
+        {
+            "title": "Lost",
+            "license": "CC0-1.0",
+            "format": "csv",
+            "file": SimpleUploadedFile("l.csv", content),
+        },
+        format="multipart",
+    )
+    version = DatasetVersion.objects.get(pk=response.json()["version"]["id"])
+    # As if the node had received the bytes during the upload and then garbage-collected them.
+    Pin.objects.filter(version=version).update(preadded=True)
+
+    outcome = version_pin(version_id=version.pk)
+
+    assert outcome.pinned
+    version.pin.refresh_from_db()
+    assert version.pin.status == PinStatus.PINNED
     assert b"".join(cat_iter(version.cid)) == content
