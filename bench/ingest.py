@@ -1,0 +1,1001 @@
+"""Ingest benchmark: upload-to-pinned throughput against the node's own ``add`` and ``sha256sum``.
+
+What it measures, in one run, for synthetic CSV files of each size (default 10, 100, 1000 MB,
+where MB = 10**6 bytes throughout):
+
+* **ours**: from the first byte of a streaming multipart ``POST /api/v1/datasets/`` (gunicorn,
+  2 sync workers) until the Celery worker has added the staged file to the IPFS node, checked the
+  pin and recorded it (``Pin.pinned_at``; the API shows ``pin_status == "pinned"`` at most one
+  0.1 s poll later, and the script waits for that too). This includes parsing the upload,
+  computing sha256 and the CID while it streams, the database writes, the Celery queue, and the
+  add through ``ipfshttpclient``. The quality gate is NOT included (``COOP_AFTER_PIN_TASK=``).
+* **node add**: ``curl -F file=@...`` to the node's own ``/api/v0/add`` with the same profile
+  (cid-version=1, raw-leaves, chunker size-262144, pin). curl is a negligible-overhead client,
+  so this is the rate of the node itself.
+* **sha256sum** of the same file (a floor: reading the bytes and hashing them once).
+
+The node add baseline runs on a *second* fresh node. js-ipfs does not re-store blocks it already
+has, so adding a file our upload just pinned would measure dedupe, not ingest (measured on this
+machine: a 200 MB re-add runs at ~2.7x the first add). Both nodes start empty and receive the
+same files in the same order, so their repos grow alike. Each repetition uses a different file
+(a different seed), because the cooperative refuses a second upload of the same bytes.
+
+Peak RSS is ``VmHWM`` from ``/proc/<pid>/status`` of every gunicorn worker and every Celery
+process (pool children included), read after each size; peaks are cumulative per process, so
+sizes run in increasing order and a flat column means memory does not grow with file size.
+
+Everything runs on 127.0.0.1 and is started and stopped by the script: two private js-ipfs
+nodes, a fresh PostgreSQL database, gunicorn, and a Celery worker on its own Redis db and queue.
+
+    .venv/bin/python bench/ingest.py                    # make bench-ingest
+    .venv/bin/python bench/ingest.py --sizes 10,100     # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, Final
+
+import httpx
+import psycopg
+import redis
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+VENV_BIN: Final = ROOT / ".venv" / "bin"
+MB: Final = 10**6
+
+PG_SERVER: Final = "postgres://postgres@127.0.0.1:5432"
+DB_NAME: Final = "coop_bench_ingest"
+DATABASE_URL: Final = f"{PG_SERVER}/{DB_NAME}"
+BROKER_URL: Final = "redis://127.0.0.1:6379/13"
+QUEUE: Final = "bench-ingest"
+GUNICORN_WORKERS: Final = 2
+CELERY_CONCURRENCY: Final = 2
+
+DEFAULT_SIZES: Final = "10,100,1000"
+# Repetitions per size when --reps is not given: what fits ~15 minutes on a 2-core machine.
+DEFAULT_REPS: Final = {10: 5, 100: 3, 1000: 2}
+UPLOAD_CHUNK: Final = 1024 * 1024  # bytes per piece of the streaming request body
+POLL_INTERVAL: Final = 0.1
+RATIO_TARGET: Final = 0.8
+RSS_TARGET_MB: Final = 300.0
+# "Flat in file size": the peak after the largest size may exceed the peak after the smallest
+# by at most this much (allocator noise, one-off imports on first use).
+RSS_FLAT_TOLERANCE_MB: Final = 50.0
+
+ADD_QUERY: Final = (
+    "cid-version=1&raw-leaves=true&chunker=size-262144&pin=true&cid-base=base32&progress=false"
+)
+CSV_HEADER: Final = b"row_id,member_id,region,observed_on,kwh,price_cents,tariff,note\n"
+REGIONS: Final = ("north", "south", "east", "west", "centre", "coast", "valley", "uplands")
+TARIFFS: Final = ("flat", "peak", "offpeak", "solar", "wind", "community")
+WORDS: Final = ("meter", "read", "estimate", "ok", "late", "manual", "smart", "reset", "audit")
+POOL_SIZE: Final = 4096  # distinct row tails; a power of two so a mask picks one
+POOL_STEP: Final = 2654435761  # odd, so (row * step) mod POOL_SIZE walks the whole pool
+ROWS_PER_BLOCK: Final = 20_000
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run (as opposed to a target that was missed)."""
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Turn SIGTERM/SIGHUP into an exception so every ``finally`` stops what it started.
+    raise SystemExit(128 + signum)
+
+
+# --- synthetic data ------------------------------------------------------------------------
+
+
+def write_csv(path: Path, size: int, seed: int) -> None:
+    """Write a deterministic CSV of exactly ``size`` bytes, a block of rows at a time.
+
+    Every row has a unique id, so no two 256 KiB chunks are equal and the node cannot dedupe
+    blocks within a file or across files (the ids of each seed start at ``seed * 10**9``).
+    """
+    rng = random.Random(seed)
+    pool = [
+        f"{rng.randrange(1, 50_000)},{rng.choice(REGIONS)},"
+        f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d},"
+        f"{rng.uniform(0, 80):.3f},{rng.randrange(5, 90_000)},{rng.choice(TARIFFS)},"
+        f"{' '.join(rng.choice(WORDS) for _ in range(rng.randrange(0, 4)))}"
+        for _ in range(POOL_SIZE)
+    ]
+    mask = POOL_SIZE - 1
+    row = seed * 10**9
+    with path.open("wb") as out:
+        out.write(CSV_HEADER)
+        written = len(CSV_HEADER)
+        while True:
+            lines = [
+                f"{r},{pool[(r * POOL_STEP) & mask]}\n" for r in range(row, row + ROWS_PER_BLOCK)
+            ]
+            block = "".join(lines).encode()
+            if written + len(block) <= size - 4096:
+                out.write(block)
+                written += len(block)
+                row += ROWS_PER_BLOCK
+                continue
+            for line in lines:
+                encoded = line.encode()
+                if written + len(encoded) > size - 256:
+                    break
+                out.write(encoded)
+                written += len(encoded)
+                row += 1
+            break
+        # One last row whose note pads the file to the exact size.
+        prefix = f"{row},0,north,2024-01-01,0.000,0,flat,".encode()
+        pad = size - written - len(prefix) - 1
+        if pad < 0:
+            raise BenchError(f"cannot pad {path} to {size} bytes")
+        out.write(prefix + b"x" * pad + b"\n")
+    if path.stat().st_size != size:
+        raise BenchError(f"{path} has {path.stat().st_size} bytes, expected {size}")
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ppid_map() -> dict[int, int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants that are alive now."""
+    parents = _ppid_map()
+    tree = [root] if root in parents else []
+    frontier = list(tree)
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == current]
+        tree += children
+        frontier += children
+    return tree
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    """Peak resident set size of a process in MB (``VmHWM`` is in KiB)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / MB
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class Service:
+    """A background process started in its own session, so it and its children (gunicorn
+    workers, the Celery pool) are stopped together through its process group."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise BenchError(f"{self.name} is not running")
+        return self.process.pid
+
+    def check_alive(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            raise BenchError(f"{self.name} exited early:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, grace: float = 15.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        # The group id is the pid of the process we started (start_new_session=True).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def run_checked(argv: Sequence[str], env: dict[str, str], what: str) -> str:
+    result = subprocess.run(
+        list(argv), cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    if result.returncode != 0:
+        raise BenchError(f"{what} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def recreate_database(*, drop_only: bool = False) -> None:
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if not drop_only:
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def flush_broker() -> None:
+    # Redis db 13 is reserved for this benchmark; a stale run may have left tasks in it.
+    client = redis.Redis.from_url(BROKER_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+# --- the measured operations ---------------------------------------------------------------
+
+
+@dataclass
+class UploadTiming:
+    """One upload through the API; times in seconds from the first body byte sent."""
+
+    version_id: int
+    cid: str
+    sha256: str
+    total: float  # first byte → Pin.pinned_at, recorded by the worker
+    observed: float  # first byte → the API reported pin_status == "pinned"
+    response: float  # first byte → 201 response received
+    received: float  # first byte → the version row was created (body parsed, hashed, on disk)
+    handoff: float  # version created → the worker claimed the pin (commit, 201, Celery queue)
+    pinning: float  # claim → pinned_at: add via ipfshttpclient + pin check + commit
+    attempts: int
+
+
+@dataclass
+class _Clock:
+    mono: float = 0.0
+    wall: float = 0.0
+
+
+def _multipart_body(
+    path: Path, size: int, boundary: str, fields: dict[str, str], clock: _Clock
+) -> tuple[int, Iterator[bytes]]:
+    """A streaming multipart body (length, generator); the file is read a chunk at a time."""
+    preamble = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    preamble += (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    )
+    head = preamble.encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def generate() -> Iterator[bytes]:
+        clock.mono, clock.wall = time.monotonic(), time.time()
+        yield head
+        with path.open("rb") as source:
+            while chunk := source.read(UPLOAD_CHUNK):
+                yield chunk
+        yield tail
+
+    return len(head) + size + len(tail), generate()
+
+
+def upload_to_pinned(client: httpx.Client, path: Path, title: str) -> UploadTiming:
+    size = path.stat().st_size
+    boundary = "coop-bench-" + os.urandom(8).hex()
+    clock = _Clock()
+    length, body = _multipart_body(
+        path,
+        size,
+        boundary,
+        {
+            "title": title,
+            "description": "ingest benchmark",
+            "license": "CC-BY-4.0",
+            "format": "csv",
+        },
+        clock,
+    )
+    response = client.post(
+        "/api/v1/datasets/",
+        content=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+        },
+    )
+    uploaded = time.monotonic() - clock.mono
+    if response.status_code != 201:
+        raise BenchError(f"upload of {path.name} got {response.status_code}: {response.text[:500]}")
+    version = response.json()["version"]
+    deadline = time.monotonic() + 120 + size / MB
+    while True:
+        detail = client.get(f"/api/v1/versions/{version['id']}/")
+        if detail.status_code != 200:
+            raise BenchError(f"version {version['id']}: {detail.status_code} {detail.text[:300]}")
+        state = detail.json()
+        if state["pin_status"] == "pinned":
+            observed = time.monotonic() - clock.mono
+            break
+        if state["status"] == "failed" or state["pin_status"] == "failed":
+            raise BenchError(f"pinning failed: {state['status_reason']}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"version {version['id']} not pinned in time: {state}")
+        time.sleep(POLL_INTERVAL)
+    created, claimed, pinned, attempts = _server_times(int(version["id"]))
+    return UploadTiming(
+        version_id=int(version["id"]),
+        cid=str(state["cid"]),
+        sha256=str(state["sha256"]),
+        total=pinned - clock.wall,
+        observed=observed,
+        response=uploaded,
+        received=created - clock.wall,
+        handoff=claimed - created,
+        pinning=pinned - claimed,
+        attempts=attempts,
+    )
+
+
+def _server_times(version_id: int) -> tuple[float, float, float, int]:
+    """(version created, pin claimed, pinned) as Unix times, and the attempts: the server's
+    own record. Same machine, same clock as ``time.time()`` in this script. ``updated_at`` is
+    last written by the claim; the final update sets only ``pinned_at``."""
+    with psycopg.connect(DATABASE_URL) as conn:
+        row = conn.execute(
+            "SELECT v.created_at, p.updated_at, p.pinned_at, p.attempts FROM marketplace_pin p "
+            "JOIN marketplace_datasetversion v ON v.id = p.version_id WHERE p.version_id = %s",
+            (version_id,),
+        ).fetchone()
+    if row is None or row[2] is None:
+        raise BenchError(f"no pin record for version {version_id}")
+    stamps: list[datetime] = [row[0], row[1], row[2]]
+    created, claimed, pinned = (stamp.timestamp() for stamp in stamps)
+    return created, claimed, pinned, int(row[3])
+
+
+def node_add(api_port: int, path: Path) -> tuple[float, str]:
+    """The node's own add of ``path`` through curl: (seconds, CID)."""
+    url = f"http://127.0.0.1:{api_port}/api/v0/add?{ADD_QUERY}"
+    started = time.monotonic()
+    result = subprocess.run(
+        ["curl", "-sS", "--fail-with-body", "-X", "POST", "-F", f"file=@{path}", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise BenchError(f"node add of {path.name} failed: {result.stdout}{result.stderr}")
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    return elapsed, str(answer["Hash"])
+
+
+def sha256sum(path: Path) -> tuple[float, str]:
+    started = time.monotonic()
+    result = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True)
+    return time.monotonic() - started, result.stdout.split()[0]
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@dataclass
+class SizeResult:
+    size_mb: int
+    ours: list[UploadTiming] = field(default_factory=list)
+    node: list[float] = field(default_factory=list)
+    sha: list[float] = field(default_factory=list)
+    rss_web: float = 0.0
+    rss_worker: float = 0.0
+    rss_node: float = 0.0
+    rss_node_baseline: float = 0.0
+
+    def rate(self, seconds: list[float]) -> float:
+        return self.size_mb / statistics.median(seconds)
+
+    @property
+    def ours_rate(self) -> float:
+        return self.rate([t.total for t in self.ours])
+
+    @property
+    def node_rate(self) -> float:
+        return self.rate(self.node)
+
+    @property
+    def sha_rate(self) -> float:
+        return self.rate(self.sha)
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_rate / self.node_rate
+
+
+@dataclass
+class Stack:
+    """Everything the run starts, in the order it must be stopped."""
+
+    workdir: Path
+    nodes: list[Any] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    database: bool = False
+
+
+def _env(node_addr: str, staging: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COOP_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
+        # A throwaway secret of the production length; DEBUG stays off as in production.
+        DJANGO_SECRET_KEY=os.urandom(25).hex(),
+        DATABASE_URL=DATABASE_URL,
+        CELERY_BROKER_URL=BROKER_URL,
+        CELERY_TASK_DEFAULT_QUEUE=QUEUE,
+        IPFS_API_ADDR=node_addr,
+        COOP_STAGING_DIR=str(staging),
+        # Measure upload → pinned only; the quality gate is another stage with its own bench.
+        COOP_AFTER_PIN_TASK="",
+        COOP_UPLOAD_MAX_BYTES=str(4 * 1024**3),
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _start_nodes(stack: Stack) -> tuple[Any, Any]:
+    # Imported here: the project root is put on sys.path by main() first.
+    from ipfs.node import LocalNode
+
+    ours = LocalNode(stack.workdir / "ipfs-ours", api_port=0, gateway_port=0, project=ROOT)
+    baseline = LocalNode(stack.workdir / "ipfs-baseline", api_port=0, gateway_port=0, project=ROOT)
+    stack.nodes += [ours, baseline]
+    # One after the other, from the main thread: LocalNode asks Linux to stop the daemon when
+    # the *thread* that started it exits (PR_SET_PDEATHSIG), so a worker thread cannot do it.
+    ours.start()
+    baseline.start()
+    return ours, baseline
+
+
+def _wait_http(url: str, service: Service, deadline: float = 60.0) -> None:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        service.check_alive()
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, timeout=2.0)
+            return
+        time.sleep(0.2)
+    raise BenchError(f"{service.name} did not answer on {url}:\n{service.log_tail()}")
+
+
+def _wait_log(service: Service, marker: str, deadline: float = 60.0) -> None:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        service.check_alive()
+        with contextlib.suppress(OSError):
+            if marker in service.log_path.read_text(errors="replace"):
+                return
+        time.sleep(0.2)
+    raise BenchError(f"{service.name} did not become ready:\n{service.log_tail()}")
+
+
+def start_site(stack: Stack, node_addr: str) -> tuple[str, str]:
+    """Database, member and token, gunicorn and the Celery worker; returns (base URL, token)."""
+    staging = stack.workdir / "staging"
+    staging.mkdir()
+    env = _env(node_addr, staging)
+    recreate_database()
+    stack.database = True
+    flush_broker()
+    run_checked([str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput"], env, "migrate")
+    script = (
+        "from accounts.services import member_create, token_create\n"
+        "m = member_create(username='bench', password=None, is_contributor=True)\n"
+        "print(token_create(user=m.user, name='bench-ingest').key)\n"
+    )
+    out = run_checked([str(VENV_BIN / "python"), "manage.py", "shell", "-c", script], env, "shell")
+    token = out.strip().splitlines()[-1]
+    port = free_port()
+    web = Service(
+        "gunicorn",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--worker-class",
+            "sync",
+            # A sync worker cannot report to the master mid-request; a 1 GB upload must not
+            # look like a hung worker.
+            "--timeout",
+            "1800",
+        ],
+        env,
+        stack.workdir / "gunicorn.log",
+    )
+    worker = Service(
+        "celery",
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(CELERY_CONCURRENCY),
+            "--queues",
+            QUEUE,
+            "--hostname",
+            f"bench-ingest-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env,
+        stack.workdir / "celery.log",
+    )
+    for service in (web, worker):
+        stack.services.append(service)
+        service.start()
+    base_url = f"http://127.0.0.1:{port}"
+    _wait_http(f"{base_url}/api/v1/versions/0/", web)
+    _wait_log(worker, " ready.")
+    return base_url, token
+
+
+def peak_rss(service: Service, *, children_only: bool) -> tuple[float, list[int]]:
+    pids = process_tree(service.pid)
+    if children_only:
+        pids = [pid for pid in pids if pid != service.pid]
+    peaks = [peak for pid in pids if (peak := vm_hwm_mb(pid)) is not None]
+    if not peaks:
+        raise BenchError(f"no processes found for {service.name}")
+    return max(peaks), sorted(pids)
+
+
+def run_size(
+    size_mb: int,
+    reps: int,
+    *,
+    client: httpx.Client,
+    baseline_port: int,
+    datadir: Path,
+    first_seed: int,
+) -> SizeResult:
+    result = SizeResult(size_mb)
+    for rep in range(reps):
+        seed = first_seed + rep
+        path = datadir / f"bench-{size_mb}mb-{rep}.csv"
+        started = time.monotonic()
+        write_csv(path, size_mb * MB, seed)
+        generated = time.monotonic() - started
+        sha_time, digest = sha256sum(path)
+        # Alternate which of the two goes first, so neither always meets a warmer machine.
+        if rep % 2 == 0:
+            node_time, node_cid = node_add(baseline_port, path)
+            ours = upload_to_pinned(client, path, f"bench {size_mb} MB #{rep}")
+        else:
+            ours = upload_to_pinned(client, path, f"bench {size_mb} MB #{rep}")
+            node_time, node_cid = node_add(baseline_port, path)
+        path.unlink()
+        if ours.cid != node_cid:
+            raise BenchError(f"CID mismatch: ours {ours.cid}, node {node_cid}")
+        if ours.sha256 != digest:
+            raise BenchError(f"sha256 mismatch: ours {ours.sha256}, sha256sum {digest}")
+        result.ours.append(ours)
+        result.node.append(node_time)
+        result.sha.append(sha_time)
+        print(
+            f"  {size_mb:>5} MB #{rep}: ours {ours.total:7.2f}s "
+            f"(receive {ours.received:.2f} + handoff {ours.handoff:.2f} + add/pin "
+            f"{ours.pinning:.2f}; 201 at {ours.response:.2f}s, API saw pinned at "
+            f"{ours.observed:.2f}s, attempts {ours.attempts})  "
+            f"node add {node_time:7.2f}s  sha256sum {sha_time:5.2f}s  "
+            f"(generated in {generated:.1f}s)",
+            flush=True,
+        )
+    return result
+
+
+def _fmt_table(results: list[SizeResult]) -> str:
+    lines = [
+        "| size | runs | ours MB/s | node add MB/s | sha256sum MB/s | ours/node "
+        "| peak RSS web | peak RSS worker | peak RSS node (ours / baseline) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.size_mb} MB | {len(r.ours)} | {r.ours_rate:.1f} | {r.node_rate:.1f} "
+            f"| {r.sha_rate:.0f} | {r.ratio:.2f} | {r.rss_web:.0f} MB | {r.rss_worker:.0f} MB "
+            f"| {r.rss_node:.0f} / {r.rss_node_baseline:.0f} MB |"
+        )
+    lines += [
+        "",
+        "Where our time goes (medians, seconds):",
+        "",
+        "| size | receive upload | handoff to worker | add + pin check | total "
+        "| node add | receive MB/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        med = statistics.median
+        received = med(t.received for t in r.ours)
+        lines.append(
+            f"| {r.size_mb} MB | {received:.2f} | {med(t.handoff for t in r.ours):.2f} "
+            f"| {med(t.pinning for t in r.ours):.2f} | {med(t.total for t in r.ours):.2f} "
+            f"| {med(r.node):.2f} | {r.size_mb / received:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _targets(results: list[SizeResult]) -> list[str]:
+    verdicts = []
+    for r in results:
+        met = r.ratio >= RATIO_TARGET
+        verdicts.append(
+            f"- throughput at {r.size_mb} MB: {r.ratio:.2f}x the node's own add "
+            f"(target >= {RATIO_TARGET}x): {'MET' if met else 'NOT MET'}"
+        )
+    largest, smallest = results[-1], results[0]
+    for role, attr in (("web", "rss_web"), ("worker", "rss_worker")):
+        peak, first = getattr(largest, attr), getattr(smallest, attr)
+        under = peak < RSS_TARGET_MB
+        flat = peak - first <= RSS_FLAT_TOLERANCE_MB
+        verdicts.append(
+            f"- {role} peak RSS after {largest.size_mb} MB: {peak:.0f} MB (after "
+            f"{smallest.size_mb} MB: {first:.0f} MB); under {RSS_TARGET_MB:.0f} MB: "
+            f"{'MET' if under else 'NOT MET'}; flat (growth <= {RSS_FLAT_TOLERANCE_MB:.0f} MB): "
+            f"{'MET' if flat else 'NOT MET'}"
+        )
+    if largest.size_mb < 1000:
+        verdicts.append("- (the RSS target is stated for 1 GB; this run stopped below it)")
+    return verdicts
+
+
+# --- where the time goes (--profile) -------------------------------------------------------
+
+SINK_APP: Final = """
+def application(environ, start_response):
+    stream, size = environ["wsgi.input"], 0
+    while chunk := stream.read(65536):  # Django's upload handlers read 64 KiB at a time
+        size += len(chunk)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(size).encode()]
+"""
+
+
+def _best_rate(size: int, runs: int, measure: Any) -> float:
+    """MB/s of the fastest of ``runs`` calls (the least disturbed by other load)."""
+    best = min(measure() for _ in range(runs))
+    return float(size / MB / best)
+
+
+def profile_components(workdir: Path, size_mb: int = 100, runs: int = 3) -> list[str]:
+    """Rates of the pieces of the upload path on one file, each alone, in MB/s."""
+    import hashlib
+    import io
+
+    path = workdir / "profile.csv"
+    write_csv(path, size_mb * MB, seed=9)
+    size = size_mb * MB
+    # The profile runs in this process only, not in the measured ones; freed before the POSTs.
+    held = {"data": path.read_bytes()}
+    rows: list[tuple[str, float]] = []
+
+    def timed(work: Any) -> Any:
+        def run() -> float:
+            started = time.perf_counter()
+            work()
+            return time.perf_counter() - started
+
+        return run
+
+    def sha_pass() -> None:
+        digest = hashlib.sha256()
+        view = memoryview(held["data"])
+        for start in range(0, size, 65536):
+            digest.update(view[start : start + 65536])
+
+    rows.append(
+        ("sha256 in Python (hashlib, 64 KiB updates)", _best_rate(size, runs, timed(sha_pass)))
+    )
+
+    from ipfs.cid import CidBuilder
+
+    def cid_pass() -> None:
+        builder, view = CidBuilder(), memoryview(held["data"])
+        for start in range(0, size, 65536):
+            builder.update(view[start : start + 65536])
+        builder.finish()
+
+    rows.append(("CID in Python (ipfs.cid.CidBuilder)", _best_rate(size, runs, timed(cid_pass))))
+
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="1",
+        COOP_STAGING_DIR=str(workdir / "profile-staging"),
+        LOG_LEVEL="WARNING",
+    )
+    import django
+
+    django.setup()
+    from django.http.multipartparser import MultiPartParser
+    from django.test.client import RequestFactory
+
+    from marketplace.uploads import StagedUpload, StagingUploadHandler
+
+    boundary = "coop-bench-profile"
+    length, body_iter = _multipart_body(path, size, boundary, {"title": "x"}, _Clock())
+    held["body"] = b"".join(body_iter)
+    meta = {"CONTENT_TYPE": f"multipart/form-data; boundary={boundary}", "CONTENT_LENGTH": length}
+
+    def parse() -> None:
+        handler = StagingUploadHandler(RequestFactory().post("/"))
+        _, files = MultiPartParser(meta, io.BytesIO(held["body"]), [handler]).parse()
+        upload = files.get("file")
+        if not isinstance(upload, StagedUpload) or upload.size != size:
+            raise BenchError(f"the in-memory parse produced {upload!r}")
+        upload.close()
+
+    rows.append(
+        (
+            "Django multipart parse + StagingUploadHandler (sha256 + CID + disk), in memory",
+            _best_rate(size, runs, timed(parse)),
+        )
+    )
+    held.clear()
+    (workdir / "sink.py").write_text(SINK_APP)
+    port = free_port()
+    sink = Service(
+        "gunicorn sink",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--chdir",
+            str(workdir),
+            "sink:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "600",
+        ],
+        dict(os.environ),
+        workdir / "sink.log",
+    )
+    sink.start()
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_http(url, sink)
+
+        def httpx_post() -> None:
+            length, body = _multipart_body(path, size, boundary, {}, _Clock())
+            httpx.post(url, content=body, headers={"Content-Length": str(length)}, timeout=600)
+
+        def curl_post() -> None:
+            subprocess.run(
+                ["curl", "-sS", "-o", "/dev/null", "--data-binary", f"@{path}", url],
+                check=True,
+            )
+
+        rows.append(
+            (
+                "gunicorn sync worker reading the body, httpx client (no Django)",
+                _best_rate(size, runs, timed(httpx_post)),
+            )
+        )
+        rows.append(
+            (
+                "gunicorn sync worker reading the body, curl client (no Django)",
+                _best_rate(size, runs, timed(curl_post)),
+            )
+        )
+    finally:
+        sink.stop()
+        path.unlink(missing_ok=True)
+    lines = [
+        f"Pieces of the upload path alone, {size_mb} MB, best of {runs} (MB/s):",
+        "",
+        "| piece | MB/s |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {rate:.0f} |" for name, rate in rows]
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="file sizes in MB (10**6 bytes)")
+    parser.add_argument(
+        "--reps", default="", help="repetitions per size, e.g. 5,3,2 (default 5/3/2 by size)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also time the pieces of the upload path alone"
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.size_list = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+        if args.reps:
+            reps = [int(s) for s in args.reps.split(",")]
+            if len(reps) != len(args.size_list):
+                parser.error("--reps needs one count per size")
+            args.rep_list = reps
+        else:
+            args.rep_list = [DEFAULT_REPS.get(s, 3 if s <= 100 else 1) for s in args.size_list]
+    except ValueError:
+        parser.error("--sizes and --reps take comma-separated integers")
+    if not args.size_list or min(args.size_list) < 1 or min(args.rep_list) < 1:
+        parser.error("sizes and repetitions must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    for tool in ("curl", "sha256sum"):
+        if shutil.which(tool) is None:
+            raise BenchError(f"{tool} is needed")
+    command = "make bench-ingest" if argv is None and len(sys.argv) == 1 else None
+    command = command or ".venv/bin/python bench/ingest.py " + " ".join(sys.argv[1:])
+    print(f"# ingest benchmark: {command.strip()}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, {platform_summary()}\n"
+        "measured: upload -> pinned only (COOP_AFTER_PIN_TASK empty: no quality gate)\n"
+        "node add baseline: curl to a second fresh js-ipfs node with the same profile, so "
+        "no block of the file is already stored (a node dedupes blocks it has)\n"
+        "MB = 10**6 bytes; files are fresh in the page cache for all three measurements",
+        flush=True,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="coop-bench-ingest-", dir="/tmp"))
+    stack = Stack(workdir)
+    failed = True
+    try:
+        started = time.monotonic()
+        ours_node, baseline_node = _start_nodes(stack)
+        base_url, token = start_site(stack, ours_node.api_addr)
+        web, worker = stack.services
+        print(
+            f"started 2 nodes, postgres db, gunicorn, celery in {time.monotonic() - started:.0f}s"
+        )
+        datadir = workdir / "data"
+        datadir.mkdir()
+        results: list[SizeResult] = []
+        with httpx.Client(
+            base_url=base_url,
+            timeout=httpx.Timeout(None),
+            headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+        ) as client:
+            # Warm-up: imports, connections and the first task, not counted.
+            run_size(
+                1,
+                1,
+                client=client,
+                baseline_port=baseline_node.api_port,
+                datadir=datadir,
+                first_seed=1,
+            )
+            for index, (size_mb, reps) in enumerate(
+                zip(args.size_list, args.rep_list, strict=True)
+            ):
+                result = run_size(
+                    size_mb,
+                    reps,
+                    client=client,
+                    baseline_port=baseline_node.api_port,
+                    datadir=datadir,
+                    first_seed=100 * (index + 1),
+                )
+                result.rss_web, web_pids = peak_rss(web, children_only=True)
+                result.rss_worker, worker_pids = peak_rss(worker, children_only=False)
+                result.rss_node = max(vm_hwm_mb(p) or 0.0 for p in process_tree(ours_node.pid))
+                result.rss_node_baseline = max(
+                    vm_hwm_mb(p) or 0.0 for p in process_tree(baseline_node.pid)
+                )
+                print(
+                    f"  after {size_mb} MB: peak RSS web {result.rss_web:.0f} MB "
+                    f"(pids {web_pids}), worker {result.rss_worker:.0f} MB (pids {worker_pids}), "
+                    f"node {result.rss_node:.0f} MB, baseline node "
+                    f"{result.rss_node_baseline:.0f} MB",
+                    flush=True,
+                )
+                results.append(result)
+        print()
+        print(_fmt_table(results))
+        print()
+        print("\n".join(_targets(results)))
+        if args.profile:
+            print()
+            print("\n".join(profile_components(workdir)))
+        print(f"\ntotal wall time {time.monotonic() - started:.0f}s")
+        failed = False
+        return 0
+    except BenchError as error:
+        print(f"\nERROR: {error}", file=sys.stderr)
+        for service in stack.services:
+            print(f"--- {service.name} log tail ---\n{service.log_tail()}", file=sys.stderr)
+        return 1
+    finally:
+        for service in reversed(stack.services):
+            service.stop()
+        for node in stack.nodes:
+            with contextlib.suppress(Exception):
+                node.stop()
+        with contextlib.suppress(redis.RedisError):
+            flush_broker()
+        if stack.database:
+            recreate_database(drop_only=True)
+        if args.keep or failed:
+            print(f"work directory kept (logs only): {workdir}", file=sys.stderr)
+            # Data, staged uploads and node blocks are large and useless after the run; the
+            # logs (gunicorn.log, celery.log, ipfs-*/daemon.log) are what is worth keeping.
+            for bulky in ("data", "staging", "ipfs-ours/blocks", "ipfs-baseline/blocks"):
+                shutil.rmtree(workdir / bulky, ignore_errors=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def platform_summary() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, Python {sys.version.split()[0]}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
