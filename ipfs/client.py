@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,12 @@ from django.conf import settings
 from ipfshttpclient import exceptions as ipfs_exc
 
 from ipfs.cid import CHUNK_SIZE, normalize_cid, validate_cid
+
+# ipfshttpclient 0.7 (its last release) still passes urllib3's retired ``strict`` argument. The
+# warning concerns the library, not anything an operator can change, so it is not shown.
+warnings.filterwarnings(
+    "ignore", message="The 'strict' parameter is no longer needed", category=FutureWarning
+)
 
 # ipfshttpclient's add() overwrites same-named entries of ``opts`` with its own keyword
 # defaults (raw-leaves=False, pin=True), so the profile must go through its keywords.
