@@ -2,8 +2,10 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -124,10 +126,26 @@ class ChainStatus:
     head: ChainHead
     record_count: int
     problem: ChainProblem | None
+    verified_at: datetime
+
+
+# Verifying reads every record, so a public page must not do it on each request: the result is
+# shared for this long (per cache), which bounds the cost whoever asks and however often.
+VERIFICATION_CACHE_SECONDS = 300
+
+
+def _verification() -> tuple[ChainProblem | None, datetime]:
+    return chain_verify(), timezone.now()
 
 
 def chain_status() -> ChainStatus:
     head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
+    problem, verified_at = cache.get_or_set(
+        "transparency:chain-verification", _verification, VERIFICATION_CACHE_SECONDS
+    )
     return ChainStatus(
-        head=head, record_count=ProvenanceRecord.objects.count(), problem=chain_verify()
+        head=head,
+        record_count=ProvenanceRecord.objects.count(),
+        problem=problem,
+        verified_at=verified_at,
     )

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from ipfs import client as ipfs
@@ -58,5 +59,11 @@ def test_the_public_page_shows_head_anchors_and_status(chain, ipfs_node):
     assert anchor.cid in html
     assert '<span class="badge pass">intact</span>' in html
     ProvenanceRecord.objects.filter(seq=2).update(payload={"n": 42})
+    # The page shares one verification for a few minutes, so visitors cannot make it re-read
+    # the whole chain on every request; once that expires the tampering shows.
+    assert (
+        '<span class="badge pass">intact</span>' in Client().get("/transparency/").content.decode()
+    )
+    cache.clear()
     html = Client().get("/transparency/").content.decode()
     assert "broken</span> at record #2: its fields differ from the hashed JSON" in html
