@@ -92,31 +92,40 @@ def _handle_upload(
     return redirect("marketplace:version", version_id=version.pk)
 
 
-@login_required
-def dataset_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = DatasetUploadForm(request.POST or None, request.FILES or None)
+def _upload_page(
+    request: AuthenticatedHttpRequest,
+    form: VersionUploadForm,
+    dataset: Dataset | None,
+    create: Callable[[Any], DatasetVersion],
+) -> HttpResponse:
     if request.method == "POST":
-        done = _handle_upload(
-            request,
-            form,
-            lambda f: services.dataset_create(
-                user=request.user,
-                title=f.cleaned_data["title"],
-                description=f.cleaned_data["description"],
-                license=f.cleaned_data["license"],
-                fmt=f.cleaned_data["format"],
-                upload=f.cleaned_data["file"],
-                parents=f.parent_specs,
-            ),
-        )
+        done = _handle_upload(request, form, create)
         if done is not None:
             return done
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "marketplace/upload.html",
-        {"form": form, "dataset": None, "max_upload_bytes": settings.COOP_UPLOAD_MAX_BYTES},
-        status=status,
+        {"form": form, "dataset": dataset, "max_upload_bytes": settings.COOP_UPLOAD_MAX_BYTES},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def dataset_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = DatasetUploadForm(request.POST or None, request.FILES or None)
+    return _upload_page(
+        request,
+        form,
+        None,
+        lambda f: services.dataset_create(
+            user=request.user,
+            title=f.cleaned_data["title"],
+            description=f.cleaned_data["description"],
+            license=f.cleaned_data["license"],
+            fmt=f.cleaned_data["format"],
+            upload=f.cleaned_data["file"],
+            parents=f.parent_specs,
+        ),
     )
 
 
@@ -126,26 +135,17 @@ def version_new(request: AuthenticatedHttpRequest, dataset_id: int) -> HttpRespo
     if not selectors.is_contributor_of(request.user, dataset):
         raise Http404("No such dataset of yours.")
     form = VersionUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        done = _handle_upload(
-            request,
-            form,
-            lambda f: services.version_create(
-                user=request.user,
-                dataset=dataset,
-                fmt=f.cleaned_data["format"],
-                upload=f.cleaned_data["file"],
-                parents=f.parent_specs,
-            ),
-        )
-        if done is not None:
-            return done
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _upload_page(
         request,
-        "marketplace/upload.html",
-        {"form": form, "dataset": dataset, "max_upload_bytes": settings.COOP_UPLOAD_MAX_BYTES},
-        status=status,
+        form,
+        dataset,
+        lambda f: services.version_create(
+            user=request.user,
+            dataset=dataset,
+            fmt=f.cleaned_data["format"],
+            upload=f.cleaned_data["file"],
+            parents=f.parent_specs,
+        ),
     )
 
 

@@ -140,9 +140,10 @@ def _verification() -> tuple[ChainProblem | None, datetime]:
 
 def chain_status() -> ChainStatus:
     head = ChainHead.objects.filter(pk=1).first() or ChainHead(pk=1)
-    problem, verified_at = cache.get_or_set(
+    verification = cache.get_or_set(
         "transparency:chain-verification", _verification, VERIFICATION_CACHE_SECONDS
     )
+    problem, verified_at = verification if verification is not None else _verification()
     return ChainStatus(
         head=head,
         record_count=ProvenanceRecord.objects.count(),
