@@ -7,7 +7,8 @@ with the per-field messages), so clients can always show ``detail`` to a person.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -45,3 +46,53 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches (e.g. ``/api/v1/datasets/abc/``): JSON under ``/api/``,
+    like every other API error, and Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
+
+
+# Errors every API operation can answer with, in the exception handler's shape. An operation
+# documents its other errors (402, 409, 413, 416, ...) itself with ``extend_schema``.
+COMMON_ERRORS = {
+    "400": "The request is invalid; `detail` says why and `errors` lists the fields.",
+    "401": "No valid `Authorization: Token <key>` header or session.",
+    "403": "Authenticated, but not allowed to do this.",
+    "404": "No such object, or not visible to you.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["detail"],
+}
+
+
+def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: add ``COMMON_ERRORS`` to every operation that does
+    not already document them, so clients (and schemathesis) know every error's shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            public = not operation.get("security") or {} in operation["security"]
+            for code, description in COMMON_ERRORS.items():
+                if code == "401" and public:
+                    continue
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result

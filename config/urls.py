@@ -25,3 +25,6 @@ urlpatterns = [
     path("transparency/", include("transparency.urls")),
     path("", include("marketplace.urls")),
 ]
+
+# Unmatched /api/ URLs answer in the API's JSON error format.
+handler404 = "config.api.not_found"

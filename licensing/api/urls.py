@@ -1,3 +1,32 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from licensing.api import views
+
+urlpatterns = [
+    path("health/", views.HealthView.as_view(), name="api-health"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("datasets/", views.DatasetsView.as_view(), name="api-datasets"),
+    path("datasets/<int:dataset_id>/", views.DatasetDetailView.as_view(), name="api-dataset"),
+    path(
+        "datasets/<int:dataset_id>/croissant",
+        views.CroissantView.as_view(),
+        name="api-dataset-croissant",
+    ),
+    path(
+        "datasets/<int:dataset_id>/offers/",
+        views.OffersView.as_view(),
+        name="api-dataset-offers",
+    ),
+    path(
+        "members/<int:member_id>/credits/",
+        views.MemberCreditsView.as_view(),
+        name="api-member-credits",
+    ),
+    path("purchases/", views.PurchasesView.as_view(), name="api-purchases"),
+    path("grants/", views.GrantsView.as_view(), name="api-grants"),
+    path(
+        "versions/<int:version_id>/download",
+        views.VersionDownloadView.as_view(),
+        name="api-version-download",
+    ),
+]

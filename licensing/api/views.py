@@ -1,0 +1,455 @@
+"""REST endpoints: the catalogue, offers, purchases, grants, downloads, balances and credits.
+
+Each view checks input, calls one selector or service, and maps domain refusals onto HTTP:
+402 for a declined payment, 403 with the reason for a refused download, 409 for a reused
+idempotency key. Every error body is ``{"detail": ...}``.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponseBase
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, renderers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from accounts.auth import acting_user
+from accounts.services import member_for
+from config.api import Pagination
+from ledger import services as ledger
+from ledger.models import DEFAULT_CURRENCY
+from ledger.selectors import member_balances
+from licensing import selectors, services
+from licensing.api.serializers import (
+    CatalogueFilterSerializer,
+    CatalogueItemSerializer,
+    CataloguePageSerializer,
+    CreditInputSerializer,
+    CreditSerializer,
+    DatasetDetailSerializer,
+    DetailSerializer,
+    GrantPageSerializer,
+    GrantSerializer,
+    HealthSerializer,
+    MeSerializer,
+    OfferInputSerializer,
+    OfferSerializer,
+    PurchaseInputSerializer,
+    PurchaseSerializer,
+)
+from licensing.croissant import croissant_document
+from licensing.models import Purchase
+from licensing.payments import PaymentDeclined
+from licensing.quality import quality_summaries
+from marketplace.api.views import DatasetUploadView
+from marketplace.downloads import RangeNotSatisfiable, RangeUnsupported, parse_range, stream_version
+from marketplace.models import Dataset, PinStatus, VersionStatus
+from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of, is_curator
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    """Documented error responses, all of the ``{"detail": ...}`` shape."""
+    return dict.fromkeys(codes, DetailSerializer)
+
+
+def _page_param(request: Request) -> dict[str, Any]:
+    data = CatalogueFilterSerializer(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+class _WithoutFormatOverride:
+    """DRF settings in which ``?format=`` does not pick a renderer."""
+
+    URL_FORMAT_OVERRIDE = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(api_settings, name)
+
+
+class CatalogueNegotiation(DefaultContentNegotiation):
+    # ``format`` is the catalogue's file-format filter, not DRF's renderer override.
+    settings = _WithoutFormatOverride()  # type: ignore[assignment]
+
+
+class DatasetsView(DatasetUploadView):
+    """``GET`` the catalogue here; ``POST`` (upload) comes from the marketplace's view."""
+
+    content_negotiation_class = CatalogueNegotiation
+
+    @extend_schema(
+        operation_id="datasets_list",
+        parameters=[CatalogueFilterSerializer],
+        responses={200: CataloguePageSerializer, **errors(400, 401, 404)},
+        description=(
+            "Datasets with at least one admitted version, newest first. Each item carries the "
+            "quality verdict of its newest admitted version and its active offers. `license` "
+            "matches the dataset's licence or an offer's; `use`, `currency` and the price range "
+            "must all hold for one offer."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        params = _page_param(request)
+        filters = selectors.CatalogueFilter(
+            text=params.get("q", "").strip(),
+            license=params.get("license", ""),
+            fmt=params.get("format", ""),
+            use=params.get("use", ""),
+            currency=params.get("currency", ""),
+            price_min=params.get("price_min"),
+            price_max=params.get("price_max"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.catalogue(filters), request, view=self)
+        datasets = selectors.with_latest(page or [])
+        latest = [d.latest_admitted for d in datasets]  # type: ignore[attr-defined]
+        context = {"quality": quality_summaries(latest)}
+        data = CatalogueItemSerializer(datasets, many=True, context=context).data
+        return paginator.get_paginated_response(data)
+
+
+def _catalogue_dataset(dataset_id: int) -> Dataset:
+    dataset = selectors.catalogue_dataset(dataset_id)
+    if dataset is None:
+        raise NotFound("No such dataset in the catalogue.")
+    return dataset
+
+
+class DatasetDetailView(APIView):
+    @extend_schema(
+        operation_id="datasets_retrieve",
+        responses={200: DatasetDetailSerializer, **errors(401, 404)},
+    )
+    def get(self, request: Request, dataset_id: int) -> Response:
+        dataset = _catalogue_dataset(dataset_id)
+        context = {"quality": quality_summaries(dataset.admitted_versions)}  # type: ignore[attr-defined]
+        return Response(DatasetDetailSerializer(dataset, context=context).data)
+
+
+class JsonLdRenderer(renderers.JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+class CroissantView(APIView):
+    renderer_classes = [JsonLdRenderer, renderers.JSONRenderer]
+
+    @extend_schema(
+        operation_id="datasets_croissant",
+        responses={
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            **errors(401, 404),
+        },
+        description="The dataset's MLCommons Croissant 1.0 JSON-LD (admitted versions only).",
+    )
+    def get(self, request: Request, dataset_id: int) -> Response:
+        dataset = _catalogue_dataset(dataset_id)
+        document = croissant_document(
+            dataset=dataset,
+            versions=dataset.admitted_versions,  # type: ignore[attr-defined]
+            creators=[m.user.get_username() for m in dataset.memberships.all()],
+            dataset_url=request.build_absolute_uri(
+                reverse("marketplace:dataset", args=[dataset.pk])
+            ),
+            download_url=lambda v: request.build_absolute_uri(
+                reverse("api-version-download", args=[v.pk])
+            ),
+        )
+        return Response(document)
+
+
+class OffersView(APIView):
+    """A dataset's offers, for its contributors."""
+
+    def _dataset(self, request: Request, dataset_id: int) -> Dataset:
+        dataset = (
+            dataset_for(acting_user(request), dataset_id)
+            if dataset_id <= selectors.MAX_ID
+            else None
+        )
+        if dataset is None:
+            raise NotFound("No such dataset.")
+        if not is_contributor_of(acting_user(request), dataset):
+            raise PermissionDenied("Only the dataset's contributors can manage its offers.")
+        return dataset
+
+    @extend_schema(
+        operation_id="datasets_offers_list",
+        responses={200: OfferSerializer(many=True), **errors(401, 403, 404)},
+    )
+    def get(self, request: Request, dataset_id: int) -> Response:
+        dataset = self._dataset(request, dataset_id)
+        return Response(OfferSerializer(selectors.dataset_offers(dataset), many=True).data)
+
+    @extend_schema(
+        operation_id="datasets_offers_create",
+        request=OfferInputSerializer,
+        responses={201: OfferSerializer, **errors(400, 401, 403, 404)},
+        description=(
+            "`duration_days: null` means perpetual access. `versions` pins the admitted "
+            "versions the offer covers; leave it out to cover all admitted versions."
+        ),
+    )
+    def post(self, request: Request, dataset_id: int) -> Response:
+        dataset = self._dataset(request, dataset_id)
+        data = OfferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            offer = services.offer_create(
+                user=acting_user(request),
+                dataset=dataset,
+                license=v["license"],
+                use=v["use"],
+                price=v["price"],
+                currency=v["currency"],
+                duration_days=v["duration_days"],
+                version_ids=v["versions"],
+            )
+        except services.OfferRejected as exc:
+            raise ValidationError({exc.field: [exc.message]}) from exc
+        offer = selectors.dataset_offers(dataset).get(pk=offer.pk)
+        return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    type={"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+    description="A unique key per purchase (e.g. a UUID); retries with it never charge twice.",
+)
+
+
+def _purchase_response(purchase_id: int, code: int) -> Response:
+    purchase = (
+        Purchase.objects.select_related("offer", "grant")
+        .prefetch_related("grant__versions")
+        .get(pk=purchase_id)
+    )
+    response = Response(PurchaseSerializer(purchase).data, status=code)
+    if code == status.HTTP_200_OK:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class PurchasesView(APIView):
+    @extend_schema(
+        operation_id="purchases_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=PurchaseInputSerializer,
+        responses={
+            201: PurchaseSerializer,
+            200: OpenApiResponse(PurchaseSerializer, description="A retry: the same purchase."),
+            **errors(400, 401, 402, 403, 409),
+        },
+        description=(
+            "Buy an offer with your cooperative credit. Repeating the request with the same "
+            "`Idempotency-Key` returns the same purchase (200) and charges nothing; the same "
+            "key with a different body is refused with 409. 402 means the balance is too low: "
+            "nothing was charged or granted."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            raise ValidationError({"detail": "The Idempotency-Key header is required."})
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise ValidationError({"detail": "The Idempotency-Key header is too long (max 255)."})
+        data = PurchaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer = selectors.offer_for_purchase(data.validated_data["offer"])
+        if offer is None:
+            raise ValidationError({"offer": ["No such offer."]})
+        try:
+            outcome = services.purchase_create(
+                buyer=acting_user(request),
+                offer=offer,
+                idempotency_key=key,
+                fingerprint=services.request_fingerprint(dict(data.validated_data)),
+            )
+        except services.IdempotencyConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except services.PurchaseRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except PaymentDeclined as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_402_PAYMENT_REQUIRED)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        return _purchase_response(outcome.purchase.pk, code)
+
+
+class GrantsView(APIView):
+    @extend_schema(
+        operation_id="grants_list",
+        parameters=[
+            OpenApiParameter("page", int, description="Page number (from 1)."),
+            OpenApiParameter("page_size", int, description="Items per page (1 to 100)."),
+        ],
+        responses={200: GrantPageSerializer, **errors(401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            selectors.grants_of(acting_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response(GrantSerializer(page, many=True).data)
+
+
+class MeView(APIView):
+    @extend_schema(operation_id="me_retrieve", responses={200: MeSerializer, **errors(401)})
+    def get(self, request: Request) -> Response:
+        member = member_for(acting_user(request))
+        balances = member_balances(acting_user(request))
+        return Response(
+            {
+                "id": acting_user(request).pk,
+                "username": acting_user(request).get_username(),
+                "roles": member.roles,
+                "balance": balances[DEFAULT_CURRENCY],
+                "currency": DEFAULT_CURRENCY,
+                "balances": balances,
+            }
+        )
+
+
+class MemberCreditsView(APIView):
+    @extend_schema(
+        operation_id="members_credits_create",
+        request=CreditInputSerializer,
+        responses={201: CreditSerializer, **errors(400, 401, 403, 404)},
+        description="Curators top up a member's cooperative credit; recorded in the ledger.",
+    )
+    def post(self, request: Request, member_id: int) -> Response:
+        if not is_curator(acting_user(request)):
+            raise PermissionDenied("Only curators can top up credits.")
+        member = (
+            get_user_model().objects.filter(pk=member_id, member__isnull=False).first()
+            if member_id <= selectors.MAX_ID
+            else None
+        )
+        if member is None:
+            raise NotFound("No such member.")
+        data = CreditInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            top_up = ledger.credits_top_up(
+                curator=acting_user(request),
+                member=member,
+                amount=v["amount"],
+                currency=v["currency"],
+                note=v["note"],
+            )
+        except ledger.LedgerError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return Response(
+            {
+                "member": member.pk,
+                "amount": v["amount"],
+                "currency": v["currency"],
+                "balance": top_up.balance,
+                "transaction": top_up.transaction.pk,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Downloads are bytes whatever the client's Accept says; errors are JSON."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
+        return next(iter(parsers))
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+BINARY_TYPES = ("text/csv", "application/vnd.apache.parquet", "application/jsonl")
+
+
+class VersionDownloadView(APIView):
+    renderer_classes = [renderers.JSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="versions_download",
+        parameters=[
+            OpenApiParameter(
+                "Range",
+                str,
+                OpenApiParameter.HEADER,
+                description="One byte range, `bytes=start-end` (either end may be omitted).",
+            )
+        ],
+        responses={
+            **{(200, t): OpenApiTypes.BINARY for t in BINARY_TYPES},
+            **{(206, t): OpenApiTypes.BINARY for t in BINARY_TYPES},
+            **errors(400, 401, 403, 404, 409, 416),
+        },
+        description=(
+            "Streams the version's bytes from IPFS, recomputing the CID on the way (a mismatch "
+            "cuts the transfer short). `ETag` is the CID. Needs an active grant covering this "
+            'version, or being its contributor or a curator; otherwise 403 with "no grant" or '
+            '"grant expired".'
+        ),
+    )
+    def get(self, request: Request, version_id: int) -> HttpResponseBase:
+        version = selectors.version_by_id(version_id)
+        if version is None or (
+            version.status != VersionStatus.ADMITTED
+            and not can_see_unadmitted(acting_user(request), version.dataset_id)
+        ):
+            raise NotFound("No such version.")
+        try:
+            access = services.download_access(user=acting_user(request), version=version)
+        except services.AccessDenied as exc:
+            raise PermissionDenied(exc.reason) from exc
+        pin = getattr(version, "pin", None)
+        if pin is None or pin.status != PinStatus.PINNED:
+            return Response(
+                {"detail": "This version is not pinned on IPFS yet."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            byte_range = parse_range(request.headers.get("Range"), version.size)
+        except RangeUnsupported as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        except RangeNotSatisfiable as exc:
+            return Response(
+                {"detail": str(exc)},
+                status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+                headers={"Content-Range": f"bytes */{version.size}"},
+            )
+        services.download_record(
+            user=acting_user(request), version=version, access=access, byte_range=byte_range
+        )
+        return stream_version(version, byte_range)
+
+
+class HealthView(APIView):
+    """A trivial endpoint: the baseline in the API benchmark, and a liveness probe."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(operation_id="health_retrieve", responses={200: HealthSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})

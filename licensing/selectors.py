@@ -1,0 +1,139 @@
+"""Reads for the catalogue API, offers, grants and balances, each a fixed number of queries.
+
+The catalogue shows datasets through their admitted versions only, whoever asks.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from licensing.models import AccessGrant, LicenseOffer
+from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
+
+# Ids arrive in URLs and bodies; anything past a 64-bit integer cannot name a row and would
+# overflow the database driver, so it is simply "not found".
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    text: str = ""
+    license: str = ""
+    fmt: str = ""
+    use: str = ""
+    currency: str = ""
+    price_min: int | None = None
+    price_max: int | None = None
+
+
+def _admitted() -> QuerySet[DatasetVersion]:
+    return DatasetVersion.objects.filter(status=VersionStatus.ADMITTED)
+
+
+def _active_offers() -> QuerySet[LicenseOffer]:
+    return LicenseOffer.objects.filter(is_active=True)
+
+
+def with_catalogue_relations(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """Everything a catalogue item shows, in one query per relation (not per dataset)."""
+    return qs.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=_admitted().order_by("-number"),
+            to_attr="admitted_versions",
+        ),
+        Prefetch(
+            "offers",
+            queryset=_active_offers()
+            .order_by("price", "id")
+            .prefetch_related(Prefetch("versions", queryset=DatasetVersion.objects.only("id"))),
+            to_attr="active_offers",
+        ),
+        Prefetch("memberships", queryset=DatasetContributor.objects.select_related("user")),
+    )
+
+
+def with_latest(datasets: list[Dataset]) -> list[Dataset]:
+    """Set ``latest_admitted`` (the newest admitted version) on datasets loaded through
+    ``with_catalogue_relations``."""
+    for dataset in datasets:
+        dataset.latest_admitted = dataset.admitted_versions[0]  # type: ignore[attr-defined]
+    return datasets
+
+
+def catalogue(filters: CatalogueFilter) -> QuerySet[Dataset]:
+    admitted = _admitted().filter(dataset=OuterRef("pk"))
+    if filters.fmt:
+        admitted = admitted.filter(format=filters.fmt)
+    qs = Dataset.objects.filter(Exists(admitted))
+    if filters.text:
+        qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text))
+    if filters.license:
+        offered_under = _active_offers().filter(dataset=OuterRef("pk"), license=filters.license)
+        qs = qs.filter(Q(license=filters.license) | Exists(offered_under))
+    # Offer filters apply together to one offer: "a research offer under 10 EUR".
+    offers = _active_offers().filter(dataset=OuterRef("pk"))
+    if filters.use:
+        offers = offers.filter(use=filters.use)
+    if filters.currency:
+        offers = offers.filter(currency=filters.currency)
+    if filters.price_min is not None:
+        offers = offers.filter(price__gte=filters.price_min)
+    if filters.price_max is not None:
+        offers = offers.filter(price__lte=filters.price_max)
+    if (
+        filters.use
+        or filters.currency
+        or filters.price_min is not None
+        or (filters.price_max is not None)
+    ):
+        qs = qs.filter(Exists(offers))
+    return with_catalogue_relations(qs.order_by("-updated_at", "-pk"))
+
+
+def catalogue_dataset(dataset_id: int) -> Dataset | None:
+    if not 0 < dataset_id <= MAX_ID:
+        return None
+    qs = Dataset.objects.filter(pk=dataset_id).filter(
+        Exists(_admitted().filter(dataset=OuterRef("pk")))
+    )
+    dataset = with_catalogue_relations(qs).first()
+    return with_latest([dataset])[0] if dataset is not None else None
+
+
+def dataset_offers(dataset: Dataset) -> QuerySet[LicenseOffer]:
+    """All offers of a dataset, withdrawn ones too (for its contributors)."""
+    return (
+        LicenseOffer.objects.filter(dataset=dataset)
+        .prefetch_related(Prefetch("versions", queryset=DatasetVersion.objects.only("id")))
+        .order_by("-is_active", "price", "id")
+    )
+
+
+def offer_for_purchase(offer_id: int) -> LicenseOffer | None:
+    if not 0 < offer_id <= MAX_ID:
+        return None
+    return LicenseOffer.objects.select_related("dataset").filter(pk=offer_id).first()
+
+
+def grants_of(user: User) -> QuerySet[AccessGrant]:
+    return (
+        AccessGrant.objects.filter(buyer_id=user.pk)
+        .select_related("purchase", "dataset")
+        .prefetch_related(Prefetch("versions", queryset=DatasetVersion.objects.order_by("number")))
+        .order_by("-id")
+    )
+
+
+def version_by_id(version_id: int) -> DatasetVersion | None:
+    if not 0 < version_id <= MAX_ID:
+        return None
+    return DatasetVersion.objects.select_related("dataset", "pin").filter(pk=version_id).first()
+
+
+def owned_dataset(user: User, dataset_id: int) -> Dataset | None:
+    """A dataset the user contributes to (admitted or not), for the offers page."""
+    if not 0 < dataset_id <= MAX_ID:
+        return None
+    return Dataset.objects.filter(pk=dataset_id, memberships__user_id=user.pk).first()

@@ -1,0 +1,1 @@
+from tests.licensing.conftest import fund, make  # noqa: F401 (shared fixtures)
