@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -65,7 +66,7 @@ def _session_ipfs_node(ipfs_node):
 
 
 def _member(username: str, **roles: bool) -> Member:
-    return member_create(username=username, password=PASSWORD, **roles)
+    return member_create(username=username, password=PASSWORD, **roles)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ class Pipeline:
     def __init__(self, node: object) -> None:
         self.node = node
 
-    def wait_for(self, obj, predicate: Callable[[object], bool], timeout: float = 60) -> object:
+    def wait_for(self, obj, predicate: Callable[[Any], bool], timeout: float = 60) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             obj.refresh_from_db()
