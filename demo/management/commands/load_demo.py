@@ -2,18 +2,23 @@
 
 import tempfile
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.services import member_create
 from demo import data
+from ledger.services import credits_top_up
+from licensing.services import offer_create, purchase_create, request_fingerprint
 from marketplace import services
 from marketplace.models import DatasetVersion, VersionStatus
 from marketplace.uploads import staged_from_path
+from provenance.services import RunInputSpec, model_create, training_run_record
 
 PASSWORD = "coop-demo-2026"  # noqa: S105 (documented demo login, local only)
 # username, display name, contributor, buyer, curator
@@ -80,7 +85,53 @@ class Command(BaseCommand):
                     "csv",
                     parents=[services.ParentSpec(version=air, weight=Decimal("0.3"))],
                 )
+            self._market(air)
         self.stdout.write(self.style.SUCCESS("Demo cooperative loaded."))
+
+    def _market(self, air: DatasetVersion) -> None:
+        """Offers on the admitted data, a purchase by bob, and a model he trained with it."""
+        users = get_user_model().objects
+        alice, bob, carol = (users.get(username=n) for n in ("alice", "bob", "carol"))
+        air.refresh_from_db()
+        if air.status != VersionStatus.ADMITTED:
+            return
+        research = offer_create(
+            user=alice,
+            dataset=air.dataset,
+            license="CC-BY-4.0",
+            use="research",
+            price=1250,
+            duration_days=30,
+        )
+        offer_create(
+            user=alice,
+            dataset=air.dataset,
+            license="CC-BY-4.0",
+            use="commercial",
+            price=9900,
+        )
+        credits_top_up(curator=carol, member=bob, amount=10_000, note="Demo credit")
+        purchase_create(
+            buyer=bob,
+            offer=research,
+            idempotency_key="demo-purchase-1",
+            fingerprint=request_fingerprint({"offer": research.pk}),
+        )
+        model = model_create(
+            owner=bob,
+            name="Lisbon PM2.5 forecaster",
+            description="Gradient-boosted trees predicting next-hour PM2.5 per station.",
+        )
+        started = timezone.now() - timedelta(hours=2)
+        training_run_record(
+            user=bob,
+            model=model,
+            started_at=started,
+            ended_at=started + timedelta(minutes=40),
+            used=[RunInputSpec(version=air)],
+            parameters={"learner": "lightgbm", "n_estimators": 400, "target": "pm25"},
+        )
+        self.stdout.write("  offers, a purchase by bob and his model 'Lisbon PM2.5 forecaster'")
 
     def _upload(
         self,
