@@ -231,6 +231,21 @@ def pin_add(cid: str, *, timeout: float | None = None) -> None:
         raise _translate(error, "pin_add") from error
 
 
+def pin_rm(cid: str) -> None:
+    """Remove the recursive pin of ``cid``; a CID that is not pinned is not an error."""
+    cid = validate_cid(cid)
+    timeout = _timeout()
+    try:
+        with _client(timeout) as client:
+            client.pin.rm(cid, opts={"timeout": _server_timeout(timeout)})
+    except ipfs_exc.ErrorResponse as error:
+        if "not pinned" in str(error):
+            return
+        raise _translate(error, "pin_rm") from error
+    except _TRANSLATED as error:
+        raise _translate(error, "pin_rm") from error
+
+
 def is_pinned(cid: str) -> bool:
     """True if ``cid`` is pinned recursively (the only kind of pin this project makes)."""
     cid = validate_cid(cid)

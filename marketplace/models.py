@@ -50,6 +50,8 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The catalogue lists newest-updated first, and its cache fingerprint reads the maximum.
+        indexes = [models.Index(fields=["updated_at", "id"], name="dataset_updated")]
 
     def __str__(self) -> str:
         return self.title
@@ -122,7 +124,11 @@ class DatasetVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "number"], name="unique_version_number"),
         ]
-        indexes = [models.Index(fields=["dataset", "status"], name="version_dataset_status")]
+        indexes = [
+            models.Index(fields=["dataset", "status"], name="version_dataset_status"),
+            # The catalogue cache fingerprint reads the latest status change.
+            models.Index(fields=["status_changed_at"], name="version_status_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dataset.title} v{self.number}"
@@ -174,7 +180,7 @@ class Pin(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # The node received the bytes while they were uploaded (unpinned); pinning needs no add.
+    # The node received (and pinned) the bytes while they were uploaded; pinning needs no add.
     preadded = models.BooleanField(default=False)
     # Where the uploaded bytes wait until the node confirms the pin; cleared afterwards.
     staged_path = models.CharField(max_length=500, blank=True)

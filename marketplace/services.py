@@ -115,6 +115,7 @@ def _stage(upload: StagedUpload) -> Path:
     target = staging / upload.cid
     # The temporary file already lives under the staging directory: this is a rename.
     Path(upload.temporary_file_path()).replace(target)
+    upload.kept = True  # a version owns the bytes (and any pin made while they arrived)
     # Closing now lets Django swallow the temp file's failed unlink (it was moved), instead of
     # the garbage collector reporting it later.
     upload.close()
@@ -343,11 +344,13 @@ def version_pin(*, version_id: int) -> PinOutcome:
 
 
 def _pin_preadded(pin: Pin) -> str | None:
-    """Pin blocks the node received during the upload; None when they must be added again
-    (no pre-add, or the node lost them, e.g. to garbage collection)."""
+    """Confirm the pin made while the upload arrived (or pin its blocks again); None when the
+    file must be added again (no pre-add, or the node lost the blocks)."""
     if not pin.preadded:
         return None
     try:
+        if ipfs.is_pinned(pin.cid):
+            return pin.cid
         # The blocks are local, so this is quick; a long wait means they are gone.
         ipfs.pin_add(pin.cid, timeout=settings.IPFS_TIMEOUT)
     except ipfs.IpfsUnavailable:

@@ -3,6 +3,7 @@ sha256 and CID are computed, so an upload is never held in memory and never read
 
 import contextlib
 import hashlib
+import logging
 import queue
 import tempfile
 import threading
@@ -27,6 +28,8 @@ from ipfs.cid import CidBuilder
 # much over the file limit cannot contain an acceptable file.
 ENVELOPE_ALLOWANCE = 1024 * 1024
 ERROR_ATTR = "coop_upload_error"
+_ABORT = object()
+logger = logging.getLogger(__name__)
 # How long the node-feeding thread waits for the next bytes before giving up on the pre-add.
 FEED_STALL_SECONDS = 300
 
@@ -42,13 +45,14 @@ class NodeFeed:
 
     Receiving a large upload and adding it to the node take similar time; done one after the
     other they double the wait before a version is pinned. The handler hands each received
-    chunk to a thread whose ``add`` streams it on (without pinning: the upload may still be
-    refused). The pin task then only pins blocks the node already holds. If the node is down
-    or slow, nothing is lost: the task falls back to adding the staged file.
+    chunk to a thread whose ``add`` (with pin) streams it on; the pin task then only confirms
+    the pin. An upload that is refused afterwards releases its pin when the request closes
+    (``StagedUpload.close``); an interrupted one aborts the add, so nothing is pinned. If the
+    node is down or slow, nothing is lost: the task adds the staged file itself.
     """
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
+        self._queue: queue.Queue[bytes | object | None] = queue.Queue(maxsize=64)
         self._pending = b""
         self.result: ipfs.AddResult | None = None
         self.error = ""
@@ -57,7 +61,7 @@ class NodeFeed:
 
     def _run(self) -> None:
         try:
-            self.result = ipfs.add_stream(self, pin=False)  # type: ignore[arg-type]
+            self.result = ipfs.add_stream(self, pin=True)  # type: ignore[arg-type]
         except Exception as exc:  # any failure only means the pin task adds the file itself
             self.error = str(exc)
 
@@ -71,6 +75,10 @@ class NodeFeed:
             if item is None:
                 self._queue.put(None)  # keep answering "end" to further reads
                 break
+            if item is _ABORT:
+                # Failing the read makes the add request fail: the node pins nothing.
+                raise OSError("the upload was interrupted")
+            assert isinstance(item, bytes)  # noqa: S101
             self._pending += item
         cut = len(self._pending) if size < 0 else size
         data, self._pending = self._pending[:cut], self._pending[cut:]
@@ -96,6 +104,11 @@ class NodeFeed:
             with contextlib.suppress(queue.Full):
                 self._queue.put(None, timeout=5)
 
+    def abort(self) -> None:
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(_ABORT, timeout=5)
+
 
 class StagedUpload(TemporaryUploadedFile):
     """A received file with what was computed while it streamed in. Its temporary file lives
@@ -103,8 +116,10 @@ class StagedUpload(TemporaryUploadedFile):
 
     sha256: str
     cid: str
-    # True when the node already holds exactly these bytes (added while they arrived).
+    # True when the node already holds and pins exactly these bytes (added as they arrived).
     preadded: bool = False
+    # Set once a version owns the bytes; until then closing the upload releases the pin.
+    kept: bool = False
 
     def __init__(
         self,
@@ -117,6 +132,26 @@ class StagedUpload(TemporaryUploadedFile):
         suffix = ".upload" + Path(name).suffix[:16]
         file = tempfile.NamedTemporaryFile(suffix=suffix, dir=incoming_dir())  # noqa: SIM115
         UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+    def close(self) -> None:
+        super().close()
+        if self.preadded and not self.kept:
+            self.preadded = False
+            release_prepin(self.cid)
+
+
+def release_prepin(cid: str) -> None:
+    """Unpin what an upload that was refused pinned on the way in, unless a version owns those
+    bytes (a refused duplicate shares its CID with the version that is kept)."""
+    from marketplace.models import DatasetVersion
+
+    if DatasetVersion.objects.filter(cid=cid).exists():
+        return
+    try:
+        ipfs.pin_rm(cid)
+    except ipfs.IpfsError:
+        # Only storage is at stake: the node keeps an unreferenced pin. Say so for operators.
+        logger.warning("could not release the pin of refused upload %s", cid, exc_info=True)
 
 
 def too_large_message() -> str:
@@ -172,7 +207,7 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
     def upload_interrupted(self) -> None:
         feed: NodeFeed | None = getattr(self, "_feed", None)
         if feed is not None:
-            feed.write_end()  # the node keeps a truncated, unpinned add; it is never used
+            feed.abort()
             self._feed = None
 
     def file_complete(self, file_size: int) -> StagedUpload:

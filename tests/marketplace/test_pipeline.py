@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from ipfs.client import cat_iter
+from ipfs.cid import cid_of_bytes
+from ipfs.client import cat_iter, is_pinned
 from marketplace.models import DatasetVersion, Pin, PinStatus, VersionStatus
 from marketplace.services import version_pin
 from marketplace.tasks import retry_due_pins
@@ -140,3 +141,47 @@ def test_a_pre_added_upload_the_node_lost_is_added_again_from_staging(
     version.pin.refresh_from_db()
     assert version.pin.status == PinStatus.PINNED
     assert b"".join(cat_iter(version.cid)) == content
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_releases_what_it_pinned_on_the_way_in(alice, api_as, ipfs_node):
+    content = b"a,b\n7,8\n"
+
+    response = api_as(alice).post(
+        "/api/v1/datasets/",
+        {
+            "title": "Wrong ending",
+            "license": "CC0-1.0",
+            "format": "parquet",
+            "file": SimpleUploadedFile("w.csv", content),
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not is_pinned(cid_of_bytes(content))
+
+
+def test_a_refused_duplicate_keeps_the_pin_of_the_version_it_duplicates(
+    pipeline, alice, mallory, api_as
+):
+    content = b"a,b\n9,10\n"
+
+    def send(client):
+        return client.post(
+            "/api/v1/datasets/",
+            {
+                "title": "Twice",
+                "license": "CC0-1.0",
+                "format": "csv",
+                "file": SimpleUploadedFile("t.csv", content),
+            },
+            format="multipart",
+        )
+
+    first = send(api_as(alice))
+    version = DatasetVersion.objects.get(pk=first.json()["version"]["id"])
+    pipeline.wait_for(version.pin, lambda p: p.status == PinStatus.PINNED)
+
+    assert send(api_as(mallory)).status_code == HTTPStatus.CONFLICT
+    assert is_pinned(version.cid)
