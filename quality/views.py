@@ -162,7 +162,8 @@ def rules(request: HttpRequest, dataset_id: int) -> HttpResponse:
                 messages.success(request, "Declared columns saved.")
                 return redirect("quality:rules", dataset_id=dataset.pk)
         elif action == "delete":
-            index = int(request.POST.get("index", "-1"))
+            raw_index = request.POST.get("index", "")
+            index = int(raw_index) if raw_index.isdigit() else -1
             remaining = [r for n, r in enumerate(stored.rules) if n != index]
             services.rules_set(user=request.user, dataset=dataset, rules=remaining)  # type: ignore[arg-type]
             messages.success(request, "Rule removed.")
