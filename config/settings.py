@@ -128,6 +128,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 
+# Per-process memory by default; ``CACHE_URL=redis://host:6379/2`` shares one cache among all
+# workers (the catalogue's rendered responses, the transparency page's chain verification).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+        if env_str("CACHE_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # The default (300) is smaller than a modest catalogue's detail pages.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The ledger's balance index carries the amount as an INCLUDE column for index-only sums on
 # PostgreSQL; SQLite (the embedded default) ignores INCLUDE, which is harmless there.

@@ -33,6 +33,8 @@ class LicenseOffer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_created"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on every change (withdrawals included), so the catalogue cache sees it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["price", "id"]
@@ -46,6 +48,7 @@ class LicenseOffer(models.Model):
         indexes = [
             models.Index(fields=["dataset", "is_active"], name="offer_dataset_active"),
             models.Index(fields=["use", "price"], name="offer_use_price"),
+            models.Index(fields=["updated_at"], name="offer_updated"),
         ]
 
     def __str__(self) -> str:

@@ -124,7 +124,9 @@ def offer_withdraw(*, user: User, offer: LicenseOffer) -> None:
     if not is_contributor_of(user, offer.dataset_id):
         raise PermissionDenied("Only the dataset's contributors can withdraw its offers.")
     with transaction.atomic():
-        updated = LicenseOffer.objects.filter(pk=offer.pk, is_active=True).update(is_active=False)
+        updated = LicenseOffer.objects.filter(pk=offer.pk, is_active=True).update(
+            is_active=False, updated_at=timezone.now()
+        )
         if updated:
             record_append(
                 kind="offer_withdrawn",

@@ -31,6 +31,7 @@ from ledger import services as ledger
 from ledger.models import DEFAULT_CURRENCY
 from ledger.selectors import member_balances
 from licensing import selectors, services
+from licensing.api.caching import cached
 from licensing.api.serializers import (
     CatalogueFilterSerializer,
     CatalogueItemSerializer,
@@ -65,6 +66,12 @@ def errors(*codes: int) -> dict[int, Any]:
     return dict.fromkeys(codes, DetailSerializer)
 
 
+# The catalogue's answers carry an ``ETag``; sending it back in ``If-None-Match`` gets this.
+NOT_MODIFIED = {
+    304: OpenApiResponse(description="Not modified since the response with this `ETag`.")
+}
+
+
 def _page_param(request: Request) -> dict[str, Any]:
     data = CatalogueFilterSerializer(data=request.query_params)
     data.is_valid(raise_exception=True)
@@ -93,7 +100,7 @@ class DatasetsView(DatasetUploadView):
     @extend_schema(
         operation_id="datasets_list",
         parameters=[CatalogueFilterSerializer],
-        responses={200: CataloguePageSerializer, **errors(400, 401, 404)},
+        responses={200: CataloguePageSerializer, **NOT_MODIFIED, **errors(400, 401, 404)},
         description=(
             "Datasets with at least one admitted version, newest first. Each item carries the "
             "quality verdict of its newest admitted version and its active offers. `license` "
@@ -101,7 +108,12 @@ class DatasetsView(DatasetUploadView):
             "must all hold for one offer."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
+        return cached(
+            request, lambda: self._page(request), fingerprint=selectors.catalogue_fingerprint
+        )
+
+    def _page(self, request: Request) -> Response:
         params = _page_param(request)
         filters = selectors.CatalogueFilter(
             text=params.get("q", "").strip(),
@@ -131,9 +143,16 @@ def _catalogue_dataset(dataset_id: int) -> Dataset:
 class DatasetDetailView(APIView):
     @extend_schema(
         operation_id="datasets_retrieve",
-        responses={200: DatasetDetailSerializer, **errors(401, 404)},
+        responses={200: DatasetDetailSerializer, **NOT_MODIFIED, **errors(401, 404)},
     )
-    def get(self, request: Request, dataset_id: int) -> Response:
+    def get(self, request: Request, dataset_id: int) -> HttpResponseBase:
+        return cached(
+            request,
+            lambda: self._detail(dataset_id),
+            fingerprint=selectors.catalogue_fingerprint,
+        )
+
+    def _detail(self, dataset_id: int) -> Response:
         dataset = _catalogue_dataset(dataset_id)
         context = {"quality": quality_summaries(dataset.admitted_versions)}  # type: ignore[attr-defined]
         return Response(DatasetDetailSerializer(dataset, context=context).data)
@@ -152,11 +171,21 @@ class CroissantView(APIView):
         responses={
             (200, "application/ld+json"): OpenApiTypes.OBJECT,
             (200, "application/json"): OpenApiTypes.OBJECT,
+            **NOT_MODIFIED,
             **errors(401, 404),
         },
         description="The dataset's MLCommons Croissant 1.0 JSON-LD (admitted versions only).",
     )
-    def get(self, request: Request, dataset_id: int) -> Response:
+    def get(self, request: Request, dataset_id: int) -> HttpResponseBase:
+        return cached(
+            request,
+            lambda: self._document(request, dataset_id),
+            fingerprint=lambda: selectors.catalogue_fingerprint(
+                dataset_id=dataset_id if dataset_id <= selectors.MAX_ID else None
+            ),
+        )
+
+    def _document(self, request: Request, dataset_id: int) -> Response:
         dataset = _catalogue_dataset(dataset_id)
         document = croissant_document(
             dataset=dataset,
