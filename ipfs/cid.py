@@ -72,7 +72,7 @@ def _field_bytes(field: int, value: bytes) -> bytes:
 # --- CID bytes and text ---------------------------------------------------------------------
 
 
-def _cidv1_bytes(codec: int, block: bytes) -> bytes:
+def _cidv1_bytes(codec: int, block: bytes | memoryview) -> bytes:
     digest = hashlib.sha256(block).digest()
     return _varint(1) + _varint(codec) + _varint(_MH_SHA2_256) + _varint(_SHA2_256_LEN) + digest
 
@@ -286,7 +286,7 @@ class CidBuilder:
             self._buffer += view[pos:]
 
     def _add_leaf(self, chunk: bytes | memoryview) -> None:
-        leaf = _Link(_cidv1_bytes(_CODEC_RAW, bytes(chunk)), len(chunk), len(chunk))
+        leaf = _Link(_cidv1_bytes(_CODEC_RAW, chunk), len(chunk), len(chunk))
         self._push(0, leaf)
 
     def _push(self, level: int, link: _Link) -> None:

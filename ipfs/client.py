@@ -165,7 +165,7 @@ def add_file(path: Path, *, pin: bool = True) -> AddResult:
 def add_stream(source: BinaryIO, *, pin: bool = False) -> AddResult:
     """Add bytes read from a file-like object as they become available (the upload handler
     feeds the node while the upload is still arriving). ``source.read`` must return ``b""``
-    at the end."""
+    at the end; it may return fewer bytes than asked for at any time."""
     counter = _CountingReader(source)
     try:
         with _client(_add_timeout()) as client:
@@ -186,10 +186,16 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
-        data = self.source.read(len(buffer))
-        buffer[: len(data)] = data
+    def read(self, size: int = -1) -> bytes:
+        # ipfshttpclient streams each read as it comes, whatever its length; passing the
+        # source's bytes on as they are saves RawIOBase.read's two copies of every byte.
+        data = self.source.read(size)
         self.count += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
         return len(data)
 
 

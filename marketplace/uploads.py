@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 from ipfs import client as ipfs
-from ipfs.cid import CidBuilder
+from ipfs.cid import CHUNK_SIZE, CidBuilder
 
 # The multipart envelope and the other fields add a little to Content-Length; a request this
 # much over the file limit cannot contain an acceptable file.
@@ -32,6 +32,7 @@ _ABORT = object()
 logger = logging.getLogger(__name__)
 # How long the node-feeding thread waits for the next bytes before giving up on the pre-add.
 FEED_STALL_SECONDS = 300
+FEED_BUFFER_CHUNKS = 32
 
 
 def incoming_dir() -> Path:
@@ -52,8 +53,12 @@ class NodeFeed:
     """
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[bytes | object | None] = queue.Queue(maxsize=64)
-        self._pending = b""
+        # Up to FEED_BUFFER_CHUNKS received chunks (8 MiB) wait for the node; beyond that the
+        # upload waits, so a slow node slows the upload instead of filling memory.
+        self._queue: queue.Queue[bytes | object | None] = queue.Queue(maxsize=FEED_BUFFER_CHUNKS)
+        # What is left of the chunk being handed over.
+        self._current = b""
+        self._ended = False
         self.result: ipfs.AddResult | None = None
         self.error = ""
         self._thread = threading.Thread(target=self._run, name="ipfs-add-feed", daemon=True)
@@ -66,22 +71,29 @@ class NodeFeed:
             self.error = str(exc)
 
     def read(self, size: int = -1) -> bytes:
-        """Called by the add thread: the next bytes of the upload, ``b""`` at its end."""
-        while size < 0 or len(self._pending) < size:
+        """Called by the add thread: the next received bytes, at most ``size``; ``b""`` at the
+        end. Chunks go on as they were received, without being copied or joined: the add
+        streams whatever it is given, and on a 2-core host every copy of a multi-gigabyte
+        upload is CPU taken from the node."""
+        if not self._current:
+            if self._ended:
+                return b""
             try:
                 item = self._queue.get(timeout=FEED_STALL_SECONDS)
             except queue.Empty:
                 raise OSError("the upload stalled") from None
             if item is None:
-                self._queue.put(None)  # keep answering "end" to further reads
-                break
+                self._ended = True
+                return b""
             if item is _ABORT:
                 # Failing the read makes the add request fail: the node pins nothing.
                 raise OSError("the upload was interrupted")
             assert isinstance(item, bytes)  # noqa: S101
-            self._pending += item
-        cut = len(self._pending) if size < 0 else size
-        data, self._pending = self._pending[:cut], self._pending[cut:]
+            self._current = item
+        if 0 <= size < len(self._current):
+            data, self._current = self._current[:size], self._current[size:]
+        else:
+            data, self._current = self._current, b""
         return data
 
     def write(self, data: bytes) -> bool:
@@ -164,6 +176,11 @@ def upload_error(request: HttpRequest) -> str | None:
 
 
 class StagingUploadHandler(TemporaryFileUploadHandler):
+    # Django's default is 64 KiB. A chunk of the CID's block size means a quarter of the
+    # per-chunk work (parser steps, hash calls, writes, hand-offs to the node feed) for a
+    # multi-gigabyte upload, and each whole chunk is one leaf the CID builder hashes in place.
+    chunk_size = CHUNK_SIZE
+
     def handle_raw_input(
         self,
         input_data: Any,
