@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check install node browser ipfs-start ipfs-stop demo clean bench-ingest bench-api bench-lineage
+.PHONY: run test lint typecheck check install node browser bench-tools ipfs-start ipfs-stop demo clean bench-ingest bench-api bench-lineage
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -25,6 +25,10 @@ node_modules/.installed: package.json package-lock.json
 # Debian's chromium for the Playwright browser tests (Playwright cannot download browsers here).
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's wrk, the load generator of bench/api.py (a C client leaves the CPUs to the server).
+bench-tools:
+	@test -x /usr/bin/wrk || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 ipfs-start: install
 	DJANGO_DEBUG=1 $(PY) manage.py ipfs_node start
@@ -67,7 +71,7 @@ check: lint typecheck
 bench-ingest: install
 	$(PY) bench/ingest.py
 
-bench-api: install
+bench-api: install bench-tools
 	$(PY) bench/api.py
 
 bench-lineage: install

@@ -6,8 +6,17 @@ One run, all on 127.0.0.1, started and stopped by the script:
   datasets, each with an admitted version (plus a second for every third dataset), two offers
   and a contributor; and a buyer with an API token;
 * gunicorn serving ``config.wsgi`` with 2 sync workers (persistent database connections);
-* an asyncio + httpx client keeping 20 requests in flight (20 concurrent clients), each
-  request authenticated with the token, for a fixed number of requests per endpoint.
+* a load generator keeping 20 requests in flight (20 concurrent clients), each request
+  authenticated with the token: by default ``wrk -t1 -c20`` for ``--seconds`` per endpoint, or
+  (``--client httpx``) an asyncio + httpx loop for ``--requests`` requests per endpoint.
+
+Why wrk by default: the client runs on the same two CPUs as the server. An asyncio + httpx
+client spends about as much CPU per request as gunicorn, Django and DRF do to answer it, so it
+takes half the machine and mostly measures itself (with the same server, the baseline went from
+~550 req/s under httpx to ~1100 req/s under wrk). wrk is C on one thread and leaves the cores
+to the server. It comes from Debian (``make bench-tools`` installs it); a small Lua script sets
+the token header, picks a random path per request and counts every response that is not a 200.
+Any such response, or any socket error or timeout, fails the run.
 
 Endpoints, measured in rounds (health, list, detail, repeated ``--rounds`` times) so that
 drift on a shared machine hits each alike; the table shows the median over rounds:
@@ -18,21 +27,26 @@ drift on a shared machine hits each alike; the table shows the median over round
 
 Targets (issue 4): catalogue p99 < 50 ms and throughput >= 0.5 x the baseline's.
 
-    .venv/bin/python bench/api.py                         # make bench-api
-    .venv/bin/python bench/api.py --requests 500 --rounds 1   # a quick run
+    .venv/bin/python bench/api.py                             # make bench-api (wrk)
+    .venv/bin/python bench/api.py --seconds 3 --rounds 1      # a quick run
+    .venv/bin/python bench/api.py --client httpx              # the Python client, for comparison
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +57,14 @@ import psycopg
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 VENV_BIN: Final = Path(sys.executable).parent
-DB_NAME: Final = "coop_bench"
+# Another name lets two checkouts benchmark on one server without dropping each other's database.
+DB_NAME: Final = os.environ.get("BENCH_DB_NAME", "coop_bench")
 PG_URL: Final = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 CONCURRENCY: Final = 20
+WRK: Final = "wrk"
+# Well above any latency seen here: a request wrk gives up on would be missing from its
+# percentiles (and counts as a socket error, which fails the run).
+WRK_TIMEOUT_S: Final = 30
 
 
 def free_port() -> int:
@@ -192,6 +211,126 @@ async def drive(base: str, token: str, name: str, paths: list[str], requests: in
     )
 
 
+# Per request: a random path from PATHS (seeded, so every round asks for the same sequence) with
+# the token header. Statuses other than 200 are counted in the thread's state and reported by
+# ``done`` (wrk's own "Non-2xx or 3xx responses" line leaves out 3xx and its threads' counts
+# are only reachable through ``setup``).
+WRK_SCRIPT: Final = """
+local paths = %(paths)s
+local threads = {}
+wrk.headers["Authorization"] = %(authorization)s
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  not_ok = 0
+  math.randomseed(%(seed)d)
+end
+
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    not_ok = not_ok + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("not_ok")
+  end
+  io.write(string.format("Not 200: %%d\\n", total))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    # JSON string escapes (quotes, backslashes, control characters) are valid in Lua strings.
+    return json.dumps(text)
+
+
+def wrk_script(token: str, paths: list[str], seed: int) -> str:
+    return WRK_SCRIPT % {
+        "paths": "{" + ", ".join(lua_string(p) for p in paths) + "}",
+        "authorization": lua_string(f"Token {token}"),
+        "seed": seed,
+    }
+
+
+UNITS_MS: Final = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def parse_ms(text: str) -> float:
+    """A wrk duration such as ``812.00us``, ``12.34ms`` or ``1.02s``, in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match[1]) * UNITS_MS[match[2]]
+
+
+def parse_wrk(name: str, output: str) -> Result:
+    """Requests/sec and the 50% and 99% lines of ``wrk --latency``; a run with any response
+    other than 200, any socket error or timeout is refused."""
+
+    def find(pattern: str) -> re.Match[str] | None:
+        return re.search(pattern, output, re.MULTILINE)
+
+    problems = []
+    not_ok = find(r"^Not 200: (\d+)$")
+    if not_ok is None or int(not_ok[1]) > 0:
+        problems.append(f"responses other than 200: {not_ok[1] if not_ok else 'unknown'}")
+    if non_2xx := find(r"Non-2xx or 3xx responses: (\d+)"):
+        problems.append(f"non-2xx or 3xx responses: {non_2xx[1]}")
+    if errors := find(r"Socket errors: (.*)$"):
+        problems.append(f"socket errors: {errors[1]}")
+    rps = find(r"^Requests/sec:\s+([\d.]+)")
+    p50 = find(r"^\s+50%\s+(\S+)$")
+    p99 = find(r"^\s+99%\s+(\S+)$")
+    if rps is None or p50 is None or p99 is None:
+        problems.append("no Requests/sec or latency distribution in wrk's output")
+    if problems:
+        raise SystemExit(f"{name}: " + "; ".join(problems) + "\n" + output)
+    assert rps is not None and p50 is not None and p99 is not None
+    return Result(name=name, rps=float(rps[1]), p50_ms=parse_ms(p50[1]), p99_ms=parse_ms(p99[1]))
+
+
+def drive_wrk(
+    base: str, token: str, name: str, paths: list[str], seconds: int, seed: int
+) -> Result:
+    """``wrk -t1 -c20`` for ``seconds``: one thread keeping CONCURRENCY connections busy."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-api-") as script:
+        script.write(wrk_script(token, paths, seed))
+        script.flush()
+        completed = subprocess.run(
+            [
+                WRK,
+                "-t1",
+                f"-c{CONCURRENCY}",
+                f"-d{seconds}s",
+                f"--timeout={WRK_TIMEOUT_S}s",
+                "--latency",
+                "-s",
+                script.name,
+                base + paths[0],
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise SystemExit(f"{name}: wrk exited with {completed.returncode}\n{completed.stderr}")
+    return parse_wrk(name, completed.stdout)
+
+
+def load(average: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in average)
+
+
 def median_result(runs: list[Result]) -> Result:
     return Result(
         name=runs[0].name,
@@ -204,10 +343,25 @@ def median_result(runs: list[Result]) -> Result:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=300)
-    parser.add_argument("--requests", type=int, default=1000, help="per endpoint and round")
+    parser.add_argument("--client", choices=["wrk", "httpx"], default="wrk")
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="wrk: duration per endpoint and round"
+    )
+    parser.add_argument(
+        "--warmup-seconds", type=int, default=5, help="wrk: warm-up duration per endpoint"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=1000, help="httpx: requests per endpoint and round"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.client == "wrk" and shutil.which(WRK) is None:
+        raise SystemExit(
+            "wrk is not installed: `make bench-tools` (Debian's wrk package), or run with "
+            "--client httpx"
+        )
 
+    load_before = os.getloadavg()
     env = site_env()
     recreate_database()
     gunicorn = None
@@ -221,12 +375,20 @@ def main(argv: list[str] | None = None) -> int:
             "catalogue list": ["/api/v1/datasets/?page_size=20"],
             "catalogue detail": [f"/api/v1/datasets/{pk}/" for pk in dataset_ids],
         }
+
+        def measure(name: str, paths: list[str], warmup: bool, round_: int) -> Result:
+            if args.client == "httpx":
+                count = 300 if warmup else args.requests
+                return asyncio.run(drive(base, token, name, paths, count))
+            seconds = args.warmup_seconds if warmup else args.seconds
+            return drive_wrk(base, token, name, paths, seconds, seed=round_)
+
         for name, paths in endpoints.items():  # warm up workers, connections and caches
-            asyncio.run(drive(base, token, name, paths, 300))
+            measure(name, paths, warmup=True, round_=0)
         runs: dict[str, list[Result]] = {name: [] for name in endpoints}
-        for _ in range(args.rounds):
+        for round_ in range(1, args.rounds + 1):
             for name, paths in endpoints.items():
-                runs[name].append(asyncio.run(drive(base, token, name, paths, args.requests)))
+                runs[name].append(measure(name, paths, warmup=False, round_=round_))
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
@@ -236,10 +398,16 @@ def main(argv: list[str] | None = None) -> int:
 
     results = [median_result(r) for r in runs.values()]
     baseline = results[0].rps
+    per_round = (
+        f"wrk -t1 -c{CONCURRENCY} for {args.seconds} s (warm-up {args.warmup_seconds} s)"
+        if args.client == "wrk"
+        else f"httpx, {args.requests} requests (warm-up 300)"
+    )
     print(
         f"\n{platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
-        f"{args.datasets} datasets · {args.requests} requests x {args.rounds} rounds per "
-        f"endpoint · {CONCURRENCY} concurrent clients · gunicorn 2 sync workers"
+        f"{args.datasets} datasets · client: {per_round} per endpoint x {args.rounds} rounds · "
+        f"{CONCURRENCY} concurrent clients · gunicorn 2 sync workers · load average "
+        f"{load(load_before)} before the run, {load(os.getloadavg())} after"
     )
     print("\n| endpoint | req/s | x baseline | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|")
@@ -247,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {r.name} | {r.rps:.0f} | {r.rps / baseline:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} |"
         )
+    print("\nEach round (req/s, p50 ms, p99 ms):\n")
+    for name, rounds in runs.items():
+        cells = ", ".join(f"{r.rps:.0f} / {r.p50_ms:.1f} / {r.p99_ms:.1f}" for r in rounds)
+        print(f"- {name}: {cells}")
     failures = [
         f"{r.name}: p99 {r.p99_ms:.1f} ms >= 50 ms" for r in results[1:] if r.p99_ms >= 50
     ] + [
