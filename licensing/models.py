@@ -1,4 +1,5 @@
-"""The terms datasets are sold under, purchases, the access they grant, and downloads."""
+"""The terms datasets are sold under, purchases, the access they grant, and downloads; and the
+catalogue's generation, which the database moves whenever anything the catalogue shows changes."""
 
 from django.conf import settings
 from django.db import models
@@ -33,7 +34,7 @@ class LicenseOffer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_created"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Moves on every change (withdrawals included), so the catalogue cache sees it.
+    # When the terms last changed (a withdrawal included).
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -48,7 +49,6 @@ class LicenseOffer(models.Model):
         indexes = [
             models.Index(fields=["dataset", "is_active"], name="offer_dataset_active"),
             models.Index(fields=["use", "price"], name="offer_use_price"),
-            models.Index(fields=["updated_at"], name="offer_updated"),
         ]
 
     def __str__(self) -> str:
@@ -146,3 +146,29 @@ class Download(models.Model):
 
     def __str__(self) -> str:
         return f"download of version {self.version_id} by {self.user_id}"
+
+
+class CatalogueGeneration(models.Model):
+    """One row (``id`` 1) whose ``value`` the database replaces with a fresh random number
+    whenever a row the catalogue shows is inserted, updated or deleted, by whatever means:
+    services, the admin, a queryset ``update()``, raw SQL. Cached catalogue responses are valid
+    while it is unchanged (``licensing.api.caching``).
+
+    Triggers, not Python, keep it: they are installed by the migration that creates this table
+    (``licensing/migrations/0003_catalogue_generation.py`` lists the tables). On SQLite, a later
+    migration that rebuilds one of those tables (SQLite alters most columns by copying the table)
+    drops its triggers with it; that migration must install them again.
+    """
+
+    # The triggers that move the generation: on PostgreSQL, this name on each table (also the
+    # constraint name ``SET CONSTRAINTS`` takes); on SQLite, ``<this>_<table>_<event>``.
+    TRIGGER = "catalogue_generation_bump"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalogue_generation_one")]
+
+    def __str__(self) -> str:
+        return f"catalogue generation {self.value}"

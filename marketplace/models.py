@@ -50,7 +50,7 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # The catalogue lists newest-updated first, and its cache fingerprint reads the maximum.
+        # The catalogue lists newest-updated first.
         indexes = [models.Index(fields=["updated_at", "id"], name="dataset_updated")]
 
     def __str__(self) -> str:
@@ -126,8 +126,6 @@ class DatasetVersion(models.Model):
         ]
         indexes = [
             models.Index(fields=["dataset", "status"], name="version_dataset_status"),
-            # The catalogue cache fingerprint reads the latest status change.
-            models.Index(fields=["status_changed_at"], name="version_status_changed"),
         ]
 
     def __str__(self) -> str:

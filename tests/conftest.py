@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Member
 from accounts.services import member_create, token_create
+from licensing.models import CatalogueGeneration
 
 pytest_plugins = [
     "tests.fixtures.ipfs",
@@ -56,6 +58,21 @@ def _staging(staging_dir: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_generation_per_statement(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL the catalogue's generation moves when a transaction commits (its triggers
+    are deferred), but a ``db`` test is one transaction that is rolled back, never committed.
+    There the triggers fire after each statement instead, as if every write were committed.
+    The deferral itself is tested with real commits (tests/licensing/test_catalogue_cache.py).
+    """
+    if "db" not in request.fixturenames and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")  # the test's transaction, if it has one, begins first
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {CatalogueGeneration.TRIGGER} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,18 +1,22 @@
-"""Rendered catalogue responses, cached and validated against the catalogue's fingerprint.
+"""Rendered catalogue responses, cached and validated against the catalogue's generation.
 
 The catalogue list, detail and Croissant documents are the same for every authenticated caller
 (only admitted versions are shown, whoever asks), so a rendered response can be reused for the
 same URL, host, scheme and media type until anything in the catalogue changes. Each request
 still authenticates and checks permissions (the views call ``cached`` from their handler), then
-reads the fingerprint (one query, ``selectors.catalogue_fingerprint``) and serves the stored
-bytes only when the fingerprint they were built under is still the current one.
+reads the catalogue's generation (one primary-key read, ``selectors.catalogue_generation``) and
+serves the stored bytes only when the generation they were built under is still the current one.
+
+The generation is kept by database triggers on every table the catalogue shows
+(``licensing.models.CatalogueGeneration``), so every write is seen, whatever makes it: the
+services, the Django admin, a queryset ``update()``, raw SQL. When the generation row is
+missing (a TRUNCATE removes it without firing a trigger), nothing is known, so responses are
+built afresh and nothing is stored until a write brings the row back.
 
 The cache is Django's (``CACHES``): per-process memory by default, Redis when configured. The
-fingerprint is read before the response is built, so a change racing with a build can only
-leave an entry that the next request finds out of date, never a stale one that looks current.
-Entries also expire after ``TTL_SECONDS``, which bounds staleness for the few edits no
-fingerprint column sees: in the Django admin, renaming a user or editing a version's fields
-in place (services never do either).
+generation is read before the response is built, and a write's new generation becomes visible
+together with the write, so a change racing with a build can only leave an entry that the next
+request finds out of date, never a stale one that looks current.
 """
 
 import hashlib
@@ -25,12 +29,13 @@ from rest_framework import renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-# A backstop, not the invalidation: the fingerprint catches every change made through the
-# services; this bounds how long an edit it cannot see (see the module docstring) can last.
+# Only a memory bound: entries of URLs nobody asks for any more (or of old generations) leave
+# the cache after this long. Freshness comes from the generation alone.
 TTL_SECONDS = 300
-KEY_PREFIX = "catalogue:v1:"
+# v2: entries carry an integer generation (v1 carried the fingerprint string).
+KEY_PREFIX = "catalogue:v2:"
 
-Entry = tuple[str, bytes, str]  # (fingerprint, body, Content-Type)
+Entry = tuple[int, bytes, str]  # (generation, body, Content-Type)
 
 
 def _cache_key(request: Request) -> str:
@@ -48,8 +53,8 @@ def _cache_key(request: Request) -> str:
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _etag(key: str, fingerprint: str) -> str:
-    return '"' + hashlib.sha256(f"{key}\n{fingerprint}".encode()).hexdigest()[:32] + '"'
+def _etag(key: str, generation: int) -> str:
+    return '"' + hashlib.sha256(f"{key}\n{generation}".encode()).hexdigest()[:32] + '"'
 
 
 def _client_has(request: Request, etag: str) -> bool:
@@ -64,16 +69,18 @@ def _not_modified(etag: str) -> HttpResponseNotModified:
 
 
 def cached(
-    request: Request, build: Callable[[], Response], *, fingerprint: Callable[[], str]
+    request: Request, build: Callable[[], Response], *, generation: Callable[[], int | None]
 ) -> HttpResponseBase:
     """The response ``build`` would give, from the cache when the catalogue is unchanged.
 
     Only successful JSON responses are stored; the browsable API (which shows the caller's
-    name) and errors are always built afresh.
+    name), errors, and everything while the generation is unknown are built afresh.
     """
     if not isinstance(request.accepted_renderer, renderers.JSONRenderer):
         return build()
-    current = fingerprint()
+    current = generation()
+    if current is None:
+        return build()
     key = _cache_key(request)
     etag = _etag(key, current)
     entry: Entry | None = cache.get(key)

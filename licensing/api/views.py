@@ -110,7 +110,7 @@ class DatasetsView(DatasetUploadView):
     )
     def get(self, request: Request) -> HttpResponseBase:
         return cached(
-            request, lambda: self._page(request), fingerprint=selectors.catalogue_fingerprint
+            request, lambda: self._page(request), generation=selectors.catalogue_generation
         )
 
     def _page(self, request: Request) -> Response:
@@ -149,7 +149,7 @@ class DatasetDetailView(APIView):
         return cached(
             request,
             lambda: self._detail(dataset_id),
-            fingerprint=selectors.catalogue_fingerprint,
+            generation=selectors.catalogue_generation,
         )
 
     def _detail(self, dataset_id: int) -> Response:
@@ -180,9 +180,7 @@ class CroissantView(APIView):
         return cached(
             request,
             lambda: self._document(request, dataset_id),
-            fingerprint=lambda: selectors.catalogue_fingerprint(
-                dataset_id=dataset_id if dataset_id <= selectors.MAX_ID else None
-            ),
+            generation=selectors.catalogue_generation,
         )
 
     def _document(self, request: Request, dataset_id: int) -> Response:

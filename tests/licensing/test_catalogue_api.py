@@ -104,9 +104,9 @@ def test_list_and_detail_query_counts_do_not_grow_with_the_page(
     first = make.dataset(alice, title="First")
     make.offer(alice, first.dataset, price=100)
     client.get("/api/v1/me/")  # the token's last-use stamp is written once, not per request
-    # Cold: auth + catalogue fingerprint + count + page + versions + offers + offer versions +
+    # Cold: auth + catalogue generation + count + page + versions + offers + offer versions +
     # contributors + quality reports (one query to find the latest reports; none are loaded as
-    # these versions have none). Warm (cached, catalogue unchanged): auth + fingerprint.
+    # these versions have none). Warm (cached, catalogue unchanged): auth + generation.
     with django_assert_num_queries(9):
         client.get("/api/v1/datasets/")
     with django_assert_num_queries(2):
@@ -122,8 +122,8 @@ def test_list_and_detail_query_counts_do_not_grow_with_the_page(
     with django_assert_num_queries(2):
         client.get("/api/v1/datasets/")
 
-    # Cold: auth + fingerprint + dataset + versions + offers + offer versions + contributors +
-    # quality reports. Warm: auth + fingerprint.
+    # Cold: auth + generation + dataset + versions + offers + offer versions + contributors +
+    # quality reports. Warm: auth + generation.
     for dataset_id in (first.dataset_id, version.dataset_id):
         with django_assert_num_queries(8):
             client.get(f"/api/v1/datasets/{dataset_id}/")
