@@ -13,10 +13,10 @@ One run, all on 127.0.0.1, started and stopped by the script:
 Why wrk by default: the client runs on the same two CPUs as the server. An asyncio + httpx
 client spends about as much CPU per request as gunicorn, Django and DRF do to answer it, so it
 takes half the machine and mostly measures itself (with the same server, the baseline went from
-~550 req/s under httpx to ~1100 req/s under wrk). wrk is C on one thread and leaves the cores
-to the server. It comes from Debian (``make bench-tools`` installs it); a small Lua script sets
-the token header, picks a random path per request and counts every response that is not a 200.
-Any such response, or any socket error or timeout, fails the run.
+~430-550 req/s under httpx to ~1000-1100 req/s under wrk). wrk is C on one thread and leaves
+the cores to the server. It comes from Debian (``make bench-tools`` installs it); a small Lua
+script sets the token header, picks a random path per request and counts every response that
+is not a 200. Any such response, or any socket error or timeout, fails the run.
 
 Endpoints, measured in rounds (health, list, detail, repeated ``--rounds`` times) so that
 drift on a shared machine hits each alike; the table shows the median over rounds:
