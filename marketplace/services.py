@@ -310,8 +310,10 @@ def version_pin(*, version_id: int) -> PinOutcome:
         _fail_pin(pin, "The staged upload is missing from the server; upload the file again.")
         return PinOutcome()
     try:
-        added_cid = _pin_preadded(pin) or ipfs.add_file(staged, pin=True).cid
-        confirmed = ipfs.is_pinned(added_cid)
+        preadded_cid = _pin_preadded(pin)
+        added_cid = preadded_cid or ipfs.add_file(staged, pin=True).cid
+        # _pin_preadded has just confirmed the pin it returns; only a fresh add needs checking.
+        confirmed = preadded_cid is not None or ipfs.is_pinned(added_cid)
     except ipfs.IpfsError as exc:
         return _reschedule(pin, f"IPFS node unavailable: {exc}")
     if added_cid != pin.cid:
