@@ -184,6 +184,52 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+_CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time the processes have used so far (dead ones count as 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _CLOCK_TICKS
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by each part of the stack during one measured operation.
+
+    Wall time on 2 shared cores is noisy; CPU seconds per file are much steadier and say where
+    the cycles go. The process trees are re-read at each start, so new pool children count.
+    """
+
+    roots: dict[str, int]
+    _trees: dict[str, list[int]] = field(default_factory=dict)
+    _before: dict[str, float] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self._trees = {name: process_tree(pid) for name, pid in self.roots.items()}
+        self._before = {name: cpu_seconds(pids) for name, pids in self._trees.items()}
+        self._before["client"] = _own_cpu()
+
+    def stop(self) -> dict[str, float]:
+        used = {name: cpu_seconds(pids) - self._before[name] for name, pids in self._trees.items()}
+        used["client"] = _own_cpu() - self._before["client"]
+        return used
+
+
+def _own_cpu() -> float:
+    """This script and the commands it ran (curl, sha256sum) that have finished."""
+    own, children = os.times()[:2], os.times()[2:4]
+    return sum(own) + sum(children)
+
+
+def _fmt_cpu(used: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.2f}" for name, seconds in used.items())
+
+
 def vm_hwm_mb(pid: int) -> float | None:
     """Peak resident set size of a process in MB (``VmHWM`` is in KiB)."""
     try:
@@ -437,6 +483,8 @@ class SizeResult:
     rss_worker: float = 0.0
     rss_node: float = 0.0
     rss_node_baseline: float = 0.0
+    ours_cpu: list[dict[str, float]] = field(default_factory=list)
+    node_cpu: list[dict[str, float]] = field(default_factory=list)
 
     def rate(self, seconds: list[float]) -> float:
         return self.size_mb / statistics.median(seconds)
@@ -610,6 +658,8 @@ def run_size(
     baseline_port: int,
     datadir: Path,
     first_seed: int,
+    ours_meter: CpuMeter,
+    node_meter: CpuMeter,
 ) -> SizeResult:
     result = SizeResult(size_mb)
     for rep in range(reps):
@@ -619,13 +669,28 @@ def run_size(
         write_csv(path, size_mb * MB, seed)
         generated = time.monotonic() - started
         sha_time, digest = sha256sum(path)
+
+        title = f"bench {size_mb} MB #{rep}"
+
+        def measure_ours(path: Path, title: str) -> UploadTiming:
+            ours_meter.start()
+            timing = upload_to_pinned(client, path, title)
+            result.ours_cpu.append(ours_meter.stop())
+            return timing
+
+        def measure_node(path: Path) -> tuple[float, str]:
+            node_meter.start()
+            added = node_add(baseline_port, path)
+            result.node_cpu.append(node_meter.stop())
+            return added
+
         # Alternate which of the two goes first, so neither always meets a warmer machine.
         if rep % 2 == 0:
-            node_time, node_cid = node_add(baseline_port, path)
-            ours = upload_to_pinned(client, path, f"bench {size_mb} MB #{rep}")
+            node_time, node_cid = measure_node(path)
+            ours = measure_ours(path, title)
         else:
-            ours = upload_to_pinned(client, path, f"bench {size_mb} MB #{rep}")
-            node_time, node_cid = node_add(baseline_port, path)
+            ours = measure_ours(path, title)
+            node_time, node_cid = measure_node(path)
         path.unlink()
         if ours.cid != node_cid:
             raise BenchError(f"CID mismatch: ours {ours.cid}, node {node_cid}")
@@ -640,7 +705,9 @@ def run_size(
             f"{ours.pinning:.2f}; 201 at {ours.response:.2f}s, API saw pinned at "
             f"{ours.observed:.2f}s, attempts {ours.attempts})  "
             f"node add {node_time:7.2f}s  sha256sum {sha_time:5.2f}s  "
-            f"(generated in {generated:.1f}s)",
+            f"(generated in {generated:.1f}s)\n"
+            f"        CPU s ours: {_fmt_cpu(result.ours_cpu[-1])}; node add: "
+            f"{_fmt_cpu(result.node_cpu[-1])}",
             flush=True,
         )
     return result
@@ -913,6 +980,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         datadir = workdir / "data"
         datadir.mkdir()
         results: list[SizeResult] = []
+        ours_meter = CpuMeter({"web": web.pid, "worker": worker.pid, "node": ours_node.pid})
+        node_meter = CpuMeter({"node": baseline_node.pid})
         with httpx.Client(
             base_url=base_url,
             timeout=httpx.Timeout(None),
@@ -926,6 +995,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 baseline_port=baseline_node.api_port,
                 datadir=datadir,
                 first_seed=1,
+                ours_meter=ours_meter,
+                node_meter=node_meter,
             )
             for index, (size_mb, reps) in enumerate(
                 zip(args.size_list, args.rep_list, strict=True)
@@ -937,6 +1008,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     baseline_port=baseline_node.api_port,
                     datadir=datadir,
                     first_seed=100 * (index + 1),
+                    ours_meter=ours_meter,
+                    node_meter=node_meter,
                 )
                 result.rss_web, web_pids = peak_rss(web, children_only=True)
                 result.rss_worker, worker_pids = peak_rss(worker, children_only=False)
