@@ -230,6 +230,19 @@ def _fmt_cpu(used: dict[str, float]) -> str:
     return ", ".join(f"{name} {seconds:.2f}" for name, seconds in used.items())
 
 
+def split_cores(*, nodes: Sequence[int], rest: Sequence[int]) -> None:
+    """Pin every thread of the node trees to CPU 1 and of the rest (and this script, whose
+    children such as curl inherit it) to CPU 0."""
+    if len(os.sched_getaffinity(0)) < 2:
+        raise BenchError("--split-cores needs at least 2 CPUs")
+    for cpu, roots in (("1", nodes), ("0", rest)):
+        for root in roots:
+            for pid in process_tree(root):
+                # taskset -a reaches every thread; os.sched_setaffinity only the main one.
+                run_checked(["taskset", "-apc", cpu, str(pid)], dict(os.environ), "taskset")
+    os.sched_setaffinity(0, {0})
+
+
 def vm_hwm_mb(pid: int) -> float | None:
     """Peak resident set size of a process in MB (``VmHWM`` is in KiB)."""
     try:
@@ -927,6 +940,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="run both IPFS nodes on CPU 1 and everything else (web, worker, this script, curl) "
+        "on CPU 0, as when the node has cores of its own",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="also time the pieces of the upload path alone"
     )
     args = parser.parse_args(argv)
@@ -974,6 +993,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ours_node, baseline_node = _start_nodes(stack)
         base_url, token = start_site(stack, ours_node.api_addr)
         web, worker = stack.services
+        if args.split_cores:
+            split_cores(nodes=[ours_node.pid, baseline_node.pid], rest=[web.pid, worker.pid])
         print(
             f"started 2 nodes, postgres db, gunicorn, celery in {time.monotonic() - started:.0f}s"
         )
