@@ -41,6 +41,12 @@ DEFAULT_GATEWAY_PORT: Final = 8088
 START_DEADLINE: Final = 60.0
 STOP_GRACE: Final = 10.0
 _LOCALHOST: Final = "127.0.0.1"
+# V8 flags for the daemon. The embedded node shares a small host with the web and worker
+# processes (2 cores here), and V8's parallel garbage collector then costs more CPU than it
+# saves: its helper threads wait for cores the upload is using. On this machine kind a single
+# GC thread cut the node's CPU per contended add by about a quarter (docs/benchmarks.md). This
+# is a js-ipfs (Node.js) setting; production runs Kubo on its own host and has no equivalent.
+NODE_V8_FLAGS: Final[tuple[str, ...]] = ("--single-threaded-gc",)
 
 
 class NodeError(RuntimeError):
@@ -98,6 +104,15 @@ def ensure_installed(project: Path) -> Path:
         output = (result.stdout + result.stderr).strip().splitlines()[-30:]
         raise NodeError("npm ci failed:\n" + "\n".join(output))
     return binary
+
+
+def _node_binary() -> str:
+    # jsipfs is a script run by ``node`` from PATH (its shebang); naming node here lets the
+    # daemon take V8 flags, which a script's shebang line cannot pass portably.
+    node = shutil.which("node")
+    if node is None:
+        raise NodeError("Node.js is not installed; it is needed to run the local IPFS node")
+    return node
 
 
 def _node_config(api_port: int, gateway_port: int) -> dict[str, Any]:
@@ -233,6 +248,7 @@ class LocalNode:
 
     ``api_port=0`` lets the OS pick a free port on the first start; the chosen port is then
     written into the repo config, so ``api_addr`` stays the same across ``stop()``/``start()``.
+    ``v8_flags`` go to Node.js before the daemon's script (``()`` runs stock js-ipfs).
     """
 
     def __init__(
@@ -242,11 +258,13 @@ class LocalNode:
         gateway_port: int = DEFAULT_GATEWAY_PORT,
         *,
         project: Path | None = None,
+        v8_flags: tuple[str, ...] = NODE_V8_FLAGS,
     ) -> None:
         self.repo_dir = Path(repo_dir).resolve()
         self.api_port = api_port
         self.gateway_port = gateway_port
         self.project = Path(project) if project is not None else project_dir()
+        self.v8_flags = v8_flags
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -316,6 +334,8 @@ class LocalNode:
         with (self.repo_dir / LOG_FILE).open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - fixed argv
                 [
+                    _node_binary(),
+                    *self.v8_flags,
                     str(self.project / JSIPFS_BIN),
                     "daemon",
                     "--offline",
