@@ -1,8 +1,9 @@
 """Writes for datasets and versions: accepting uploads, staging them, and pinning on IPFS.
 
-The flow here is upload → pin. What comes after pinning (the quality gate) is started by the
-pin task through the task named in ``settings.COOP_AFTER_PIN_TASK``, so this module never
-imports the later stages.
+The flow here is upload → pin. An upload the node pinned while it arrived is recorded pinned
+in its own transaction; any other is staged and pinned by the pin task. What comes after
+pinning (the quality gate) is started through the task named in
+``settings.COOP_AFTER_PIN_TASK``, so this module never imports the later stages.
 """
 
 import logging
@@ -132,6 +133,11 @@ def _create_version(
     parents: Sequence[ParentSpec],
 ) -> DatasetVersion:
     number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    # The node's add (with pin) streamed these bytes while they arrived and answered with the
+    # CID we computed ourselves: the node has pinned them, so the version is recorded pinned in
+    # this transaction. Waiting for a task to confirm what the request already knows would only
+    # add a queue hop to every upload. Otherwise the bytes are staged for the pin task.
+    pinned = upload.preadded
     version = DatasetVersion.objects.create(
         dataset=dataset,
         number=number,
@@ -142,13 +148,25 @@ def _create_version(
         license=license,
         original_filename=Path(upload.name or "upload").name[:255],
         uploaded_by=user,
+        status=VersionStatus.PINNED if pinned else VersionStatus.UPLOADED,
     )
     for spec in parents:
         VersionDerivation.objects.create(child=version, parent=spec.version, weight=spec.weight)
-    staged = _stage(upload)
-    Pin.objects.create(
-        version=version, cid=version.cid, staged_path=str(staged), preadded=upload.preadded
-    )
+    if pinned:
+        Pin.objects.create(
+            version=version,
+            cid=version.cid,
+            status=PinStatus.PINNED,
+            attempts=1,
+            preadded=True,
+            pinned_at=timezone.now(),
+        )
+        # Only once a version owns the pin may closing the upload stop releasing it; on a
+        # rollback the upload still releases it (unless another version holds the bytes).
+        transaction.on_commit(lambda: setattr(upload, "kept", True))
+    else:
+        staged = _stage(upload)
+        Pin.objects.create(version=version, cid=version.cid, staged_path=str(staged))
     record_append(
         kind="upload",
         subject=f"version:{version.pk}",
@@ -174,13 +192,27 @@ def _create_version(
             subject=f"version:{version.pk}",
             payload={"child": version.pk, "parent": spec.version.pk, "weight": str(spec.weight)},
         )
+    if pinned:
+        _record_pinned(version)
     return version
 
 
-def _enqueue_pin(version_id: int) -> None:
-    from marketplace.tasks import pin_version
+def _record_pinned(version: DatasetVersion) -> None:
+    record_append(
+        kind="pin",
+        subject=f"version:{version.pk}",
+        payload={"version": version.pk, "cid": version.cid, "size": version.size},
+    )
 
-    transaction.on_commit(lambda: pin_version.delay(version_id))
+
+def _enqueue_next_stage(version: DatasetVersion) -> None:
+    """On commit, queue the pin task, or for a version pinned on arrival what follows it."""
+    from marketplace.tasks import after_pinned, pin_version
+
+    if version.status == VersionStatus.PINNED:
+        transaction.on_commit(lambda: after_pinned(version.pk))
+    else:
+        transaction.on_commit(lambda: pin_version.delay(version.pk))
 
 
 def _guarded_create(**kwargs: object) -> DatasetVersion:
@@ -190,7 +222,7 @@ def _guarded_create(**kwargs: object) -> DatasetVersion:
     try:
         with transaction.atomic():
             version = _create_version(**kwargs)  # type: ignore[arg-type]
-            _enqueue_pin(version.pk)
+            _enqueue_next_stage(version)
             return version
     except IntegrityError as exc:
         # Two uploads of the same bytes raced past the duplicate check.
@@ -335,11 +367,7 @@ def version_pin(*, version_id: int) -> PinOutcome:
             staged_path="",
         )
         version_set_status(pin.version, VersionStatus.PINNED)
-        record_append(
-            kind="pin",
-            subject=f"version:{pin.version_id}",
-            payload={"version": pin.version_id, "cid": pin.cid, "size": pin.version.size},
-        )
+        _record_pinned(pin.version)
     # Only now, with the pin confirmed and recorded, is the staged copy redundant.
     staged.unlink(missing_ok=True)
     return PinOutcome(pinned=True)
@@ -347,7 +375,8 @@ def version_pin(*, version_id: int) -> PinOutcome:
 
 def _pin_preadded(pin: Pin) -> str | None:
     """Confirm the pin made while the upload arrived (or pin its blocks again); None when the
-    file must be added again (no pre-add, or the node lost the blocks)."""
+    file must be added again (no pre-add, or the node lost the blocks). New uploads whose
+    pre-add matched are recorded pinned on arrival; this serves pins queued before that."""
     if not pin.preadded:
         return None
     try:
@@ -419,4 +448,4 @@ def pin_requeue(*, user: User, version: DatasetVersion) -> None:
         )
         if updated:
             version_set_status(version, VersionStatus.UPLOADED, "Queued for pinning again.")
-            _enqueue_pin(version.pk)
+            _enqueue_next_stage(version)

@@ -13,7 +13,14 @@ def pin_version(version_id: int) -> None:
         pin_version.apply_async((version_id,), countdown=outcome.retry_in)
     # In eager mode (no broker) nothing waits out a countdown; the beat sweep or the owner's
     # "retry now" button picks the pin up again.
-    if outcome.pinned and settings.COOP_AFTER_PIN_TASK:
+    if outcome.pinned:
+        after_pinned(version_id)
+
+
+def after_pinned(version_id: int) -> None:
+    """Start what follows a confirmed pin (the quality gate), named by the setting so this app
+    never imports the later stages."""
+    if settings.COOP_AFTER_PIN_TASK:
         current_app.signature(settings.COOP_AFTER_PIN_TASK, args=(version_id,)).delay()
 
 

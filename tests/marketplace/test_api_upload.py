@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from ipfs.cid import cid_of_bytes
+from ipfs.client import cat_iter, is_pinned
 from marketplace.models import Dataset, DatasetVersion, Pin, PinStatus, VersionStatus
 from tests.marketplace.conftest import CLEAN_CSV
 from transparency.models import ProvenanceRecord
@@ -26,7 +27,7 @@ def upload(client, csv_file, **fields):
 
 
 @pytest.mark.django_db
-def test_it_creates_a_dataset_with_its_first_version(alice, api_as, csv_file):
+def test_it_creates_a_dataset_with_its_first_version_pinned_as_it_arrived(alice, api_as, csv_file):
     response = upload(api_as(alice), csv_file)
 
     assert response.status_code == HTTPStatus.CREATED
@@ -50,15 +51,43 @@ def test_it_creates_a_dataset_with_its_first_version(alice, api_as, csv_file):
         "sha256": version.sha256,
         "format": "csv",
         "license": "CC-BY-4.0",
-        "status": "uploaded",
+        # The node's add streamed the bytes while they arrived and answered with our CID.
+        "status": "pinned",
         "status_reason": "",
-        "pin_status": "queued",
+        "pin_status": "pinned",
         "row_count": None,
         "parents": [],
         "created_at": body["version"]["created_at"],
     }
     pin = Pin.objects.get()
-    assert pin.status == PinStatus.QUEUED
+    assert (pin.status, pin.attempts, pin.preadded, pin.staged_path) == (
+        PinStatus.PINNED,
+        1,
+        True,
+        "",
+    )
+    assert pin.pinned_at is not None
+    assert is_pinned(version.cid)
+    assert b"".join(cat_iter(version.cid)) == CLEAN_CSV
+    # Nothing was staged: the received copy went with the request.
+    assert not Path(settings.COOP_STAGING_DIR, version.cid).exists()
+    assert list(Path(settings.COOP_STAGING_DIR, "incoming").iterdir()) == []
+    assert list(ProvenanceRecord.objects.values_list("kind", flat=True)) == ["upload", "pin"]
+
+
+@pytest.mark.django_db
+def test_an_upload_the_node_did_not_take_as_it_arrived_is_staged_for_the_pin_task(
+    alice, api_as, csv_file, settings
+):
+    settings.COOP_ADD_WHILE_UPLOADING = False
+
+    response = upload(api_as(alice), csv_file)
+
+    assert response.status_code == HTTPStatus.CREATED
+    version = response.json()["version"]
+    assert (version["status"], version["pin_status"]) == ("uploaded", "queued")
+    pin = Pin.objects.get()
+    assert (pin.status, pin.attempts, pin.preadded) == (PinStatus.QUEUED, 0, False)
     assert Path(pin.staged_path).read_bytes() == CLEAN_CSV
     assert list(ProvenanceRecord.objects.values_list("kind", flat=True)) == ["upload"]
 
@@ -83,7 +112,7 @@ def test_it_adds_a_version_and_reads_it_back(alice, api_as, csv_file):
     assert {k: detail.json()[k] for k in ("cid", "size", "status", "format")} == {
         "cid": cid_of_bytes(content),
         "size": len(content),
-        "status": "uploaded",
+        "status": "pinned",
         "format": "csv",
     }
 

@@ -35,7 +35,8 @@ def test_the_upload_form_creates_a_dataset_and_redirects_to_the_version(web_as, 
         "csv",
     )
     assert version.cid == cid_of_bytes(CLEAN_CSV)
-    assert version.pin.status == PinStatus.QUEUED
+    # The node took the bytes as they arrived, so the form's request recorded the pin.
+    assert (version.status, version.pin.status) == (VersionStatus.PINNED, PinStatus.PINNED)
 
     page = web_as(alice).get(f"/versions/{version.pk}/").content.decode()
     assert version.cid in page
