@@ -489,6 +489,18 @@ def node_add(api_port: int, path: Path) -> tuple[float, str]:
     return elapsed, str(answer["Hash"])
 
 
+def settle_disk() -> None:
+    """Write out every dirty page before a measurement starts.
+
+    Both nodes fsync each block they store, so they are slowed by whatever else the disk is
+    writing back. The kernel writes dirty pages back about 30 s after they were written: left
+    alone, the file generated just before a measurement (1 GB of them) would be written back
+    in the middle of whichever measurement runs at that moment, and the slower of the two is
+    the likelier to meet it. Settling first gives each measurement the same quiet disk.
+    """
+    os.sync()
+
+
 def sha256sum(path: Path) -> tuple[float, str]:
     started = time.monotonic()
     result = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True)
@@ -562,11 +574,17 @@ def _env(node_addr: str, staging: Path) -> dict[str, str]:
     return env
 
 
-def _start_nodes(stack: Stack) -> tuple[Any, Any]:
+def _start_nodes(stack: Stack, ours_flags: tuple[str, ...] | None) -> tuple[Any, Any]:
     # Imported here: the project root is put on sys.path by main() first.
-    from ipfs.node import LocalNode
+    from ipfs.node import NODE_V8_FLAGS, LocalNode
 
-    ours = LocalNode(stack.workdir / "ipfs-ours", api_port=0, gateway_port=0, project=ROOT)
+    ours = LocalNode(
+        stack.workdir / "ipfs-ours",
+        api_port=0,
+        gateway_port=0,
+        project=ROOT,
+        v8_flags=NODE_V8_FLAGS if ours_flags is None else ours_flags,
+    )
     # The baseline is stock js-ipfs: none of the V8 flags the project starts its node with, so
     # our tuning of the node cannot lower the bar (alone, the stock node adds at least as fast).
     baseline = LocalNode(
@@ -702,12 +720,14 @@ def run_size(
         title = f"bench {size_mb} MB #{rep}"
 
         def measure_ours(path: Path, title: str) -> UploadTiming:
+            settle_disk()
             ours_meter.start()
             timing = upload_to_pinned(client, path, title)
             result.ours_cpu.append(ours_meter.stop())
             return timing
 
         def measure_node(path: Path) -> tuple[float, str]:
+            settle_disk()
             node_meter.start()
             added = node_add(baseline_port, path)
             result.node_cpu.append(node_meter.stop())
@@ -968,6 +988,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="also time the pieces of the upload path alone"
     )
+    parser.add_argument(
+        "--node-flags",
+        default=None,
+        help="V8 flags for our node instead of the project's (ipfs.node.NODE_V8_FLAGS), "
+        "given as --node-flags='--a --b'; --node-flags= runs it stock, like the baseline node",
+    )
     args = parser.parse_args(argv)
     try:
         args.size_list = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -980,6 +1006,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             args.rep_list = [DEFAULT_REPS.get(s, 3 if s <= 100 else 1) for s in args.size_list]
     except ValueError:
         parser.error("--sizes and --reps take comma-separated integers")
+    if args.node_flags is not None:
+        args.node_flags = tuple(args.node_flags.split())
     if not args.size_list or min(args.size_list) < 1 or min(args.rep_list) < 1:
         parser.error("sizes and repetitions must be positive")
     return args
@@ -1002,7 +1030,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "measured: upload -> pinned only (COOP_AFTER_PIN_TASK empty: no quality gate)\n"
         "node add baseline: curl to a second fresh js-ipfs node with the same profile, so "
         "no block of the file is already stored (a node dedupes blocks it has)\n"
-        "MB = 10**6 bytes; files are fresh in the page cache for all three measurements",
+        "MB = 10**6 bytes; files are fresh in the page cache for all three measurements, and "
+        "the disk is synced before each measurement (no writeback of earlier files during it)",
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="coop-bench-ingest-", dir="/tmp"))
@@ -1010,7 +1039,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = True
     try:
         started = time.monotonic()
-        ours_node, baseline_node = _start_nodes(stack)
+        ours_node, baseline_node = _start_nodes(stack, args.node_flags)
+        print(f"our node's V8 flags: {' '.join(ours_node.v8_flags) or '(none)'}; baseline: none")
         base_url, token = start_site(stack, ours_node.api_addr)
         web, worker = stack.services
         if args.split_cores:
