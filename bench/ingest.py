@@ -489,16 +489,31 @@ def node_add(api_port: int, path: Path) -> tuple[float, str]:
     return elapsed, str(answer["Hash"])
 
 
-def settle_disk() -> None:
-    """Write out every dirty page before a measurement starts.
+QUIET_WINDOW: Final = 0.5  # seconds
+QUIET_CPU: Final = 0.05  # CPU seconds the whole stack may use in one window to count as quiet
+QUIET_DEADLINE: Final = 20.0
 
-    Both nodes fsync each block they store, so they are slowed by whatever else the disk is
+
+def settle(stack_pids: Sequence[int]) -> float:
+    """Start a measurement only on a quiet disk and a quiet stack; returns the seconds waited.
+
+    Both nodes fsync every block they store, so they are slowed by whatever else the disk is
     writing back. The kernel writes dirty pages back about 30 s after they were written: left
     alone, the file generated just before a measurement (1 GB of them) would be written back
-    in the middle of whichever measurement runs at that moment, and the slower of the two is
-    the likelier to meet it. Settling first gives each measurement the same quiet disk.
+    in the middle of whichever measurement runs at that moment. And a node that has just
+    ingested a gigabyte goes on collecting garbage for a while, on the cores the next
+    measurement needs. So: sync, then wait until every process of the stack (both nodes, web,
+    worker) has been idle for a window, or give up waiting after ``QUIET_DEADLINE``.
     """
+    started = time.monotonic()
     os.sync()
+    pids = [pid for root in stack_pids for pid in process_tree(root)]
+    while time.monotonic() - started < QUIET_DEADLINE:
+        before = cpu_seconds(pids)
+        time.sleep(QUIET_WINDOW)
+        if cpu_seconds(pids) - before < QUIET_CPU:
+            break
+    return time.monotonic() - started
 
 
 def sha256sum(path: Path) -> tuple[float, str]:
@@ -707,9 +722,13 @@ def run_size(
     first_seed: int,
     ours_meter: CpuMeter,
     node_meter: CpuMeter,
+    warmup: int = 0,
 ) -> SizeResult:
+    """``reps`` counted repetitions, after ``warmup`` uncounted ones (printed, marked)."""
     result = SizeResult(size_mb)
-    for rep in range(reps):
+    stack_pids = [*ours_meter.roots.values(), *node_meter.roots.values()]
+    for rep in range(warmup + reps):
+        counted = rep >= warmup
         seed = first_seed + rep
         path = datadir / f"bench-{size_mb}mb-{rep}.csv"
         started = time.monotonic()
@@ -720,14 +739,14 @@ def run_size(
         title = f"bench {size_mb} MB #{rep}"
 
         def measure_ours(path: Path, title: str) -> UploadTiming:
-            settle_disk()
+            settle(stack_pids)
             ours_meter.start()
             timing = upload_to_pinned(client, path, title)
             result.ours_cpu.append(ours_meter.stop())
             return timing
 
         def measure_node(path: Path) -> tuple[float, str]:
-            settle_disk()
+            settle(stack_pids)
             node_meter.start()
             added = node_add(baseline_port, path)
             result.node_cpu.append(node_meter.stop())
@@ -745,19 +764,23 @@ def run_size(
             raise BenchError(f"CID mismatch: ours {ours.cid}, node {node_cid}")
         if ours.sha256 != digest:
             raise BenchError(f"sha256 mismatch: ours {ours.sha256}, sha256sum {digest}")
-        result.ours.append(ours)
-        result.node.append(node_time)
-        result.sha.append(sha_time)
+        cpu_ours, cpu_node = result.ours_cpu[-1], result.node_cpu[-1]
+        if counted:
+            result.ours.append(ours)
+            result.node.append(node_time)
+            result.sha.append(sha_time)
+        else:
+            del result.ours_cpu[-1], result.node_cpu[-1]
         print(
-            f"  {size_mb:>5} MB #{rep}: ours {ours.total:7.2f}s "
+            f"  {size_mb:>5} MB #{rep}{'' if counted else ' (warm-up, not counted)'}: "
+            f"ours {ours.total:7.2f}s "
             f"(receive {ours.received:.2f} + handoff {ours.handoff:.2f} + add/pin "
             f"{ours.pinning:.2f}; {'pinned in the request, ' if ours.in_request else ''}"
             f"201 at {ours.response:.2f}s, API saw pinned at "
             f"{ours.observed:.2f}s, attempts {ours.attempts})  "
             f"node add {node_time:7.2f}s  sha256sum {sha_time:5.2f}s  "
             f"(generated in {generated:.1f}s)\n"
-            f"        CPU s ours: {_fmt_cpu(result.ours_cpu[-1])}; node add: "
-            f"{_fmt_cpu(result.node_cpu[-1])}",
+            f"        CPU s ours: {_fmt_cpu(cpu_ours)}; node add: {_fmt_cpu(cpu_node)}",
             flush=True,
         )
     return result
@@ -989,6 +1012,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile", action="store_true", help="also time the pieces of the upload path alone"
     )
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="uncounted repetitions before each size's counted ones (both paths; printed)",
+    )
+    parser.add_argument(
         "--node-flags",
         default=None,
         help="V8 flags for our node instead of the project's (ipfs.node.NODE_V8_FLAGS), "
@@ -1008,6 +1037,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--sizes and --reps take comma-separated integers")
     if args.node_flags is not None:
         args.node_flags = tuple(args.node_flags.split())
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
     if not args.size_list or min(args.size_list) < 1 or min(args.rep_list) < 1:
         parser.error("sizes and repetitions must be positive")
     return args
@@ -1030,8 +1061,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "measured: upload -> pinned only (COOP_AFTER_PIN_TASK empty: no quality gate)\n"
         "node add baseline: curl to a second fresh js-ipfs node with the same profile, so "
         "no block of the file is already stored (a node dedupes blocks it has)\n"
-        "MB = 10**6 bytes; files are fresh in the page cache for all three measurements, and "
-        "the disk is synced before each measurement (no writeback of earlier files during it)",
+        "MB = 10**6 bytes; files are fresh in the page cache for all three measurements; "
+        "before each, the disk is synced and the stack (nodes, web, worker) left to go idle",
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="coop-bench-ingest-", dir="/tmp"))
@@ -1081,6 +1112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     first_seed=100 * (index + 1),
                     ours_meter=ours_meter,
                     node_meter=node_meter,
+                    warmup=args.warmup,
                 )
                 result.rss_web, web_pids = peak_rss(web, children_only=True)
                 result.rss_worker, worker_pids = peak_rss(worker, children_only=False)
