@@ -17,6 +17,9 @@ where MB = 10**6 bytes throughout):
   flags the project gives its own node (``ipfs.node.NODE_V8_FLAGS``).
 * **sha256sum** of the same file (a floor: reading the bytes and hashing them once).
 
+Before each measurement the disk is synced and the stack (both nodes, web, worker) is left to
+go idle, so no measurement pays for the writeback or garbage collection of the one before.
+
 The node add baseline runs on a *second* fresh node. js-ipfs does not re-store blocks it already
 has, so adding a file our upload just pinned would measure dedupe, not ingest (measured on this
 machine: a 200 MB re-add runs at ~2.7x the first add). Both nodes start empty and receive the
