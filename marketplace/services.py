@@ -342,10 +342,11 @@ def version_pin(*, version_id: int) -> PinOutcome:
         _fail_pin(pin, "The staged upload is missing from the server; upload the file again.")
         return PinOutcome()
     try:
-        preadded_cid = _pin_preadded(pin)
-        added_cid = preadded_cid or ipfs.add_file(staged, pin=True).cid
-        # _pin_preadded has just confirmed the pin it returns; only a fresh add needs checking.
-        confirmed = preadded_cid is not None or ipfs.is_pinned(added_cid)
+        # Only staged uploads reach the task (one the node pinned as it arrived is recorded
+        # pinned by the upload), so the file is always added here; the node stores no block
+        # twice if some arrived earlier.
+        added_cid = ipfs.add_file(staged, pin=True).cid
+        confirmed = ipfs.is_pinned(added_cid)
     except ipfs.IpfsError as exc:
         return _reschedule(pin, f"IPFS node unavailable: {exc}")
     if added_cid != pin.cid:
@@ -371,34 +372,6 @@ def version_pin(*, version_id: int) -> PinOutcome:
     # Only now, with the pin confirmed and recorded, is the staged copy redundant.
     staged.unlink(missing_ok=True)
     return PinOutcome(pinned=True)
-
-
-def _pin_preadded(pin: Pin) -> str | None:
-    """Confirm the pin made while the upload arrived (or pin its blocks again); None when the
-    file must be added again (no pre-add, or the node lost the blocks). New uploads whose
-    pre-add matched are recorded pinned on arrival; this serves pins queued before that."""
-    if not pin.preadded:
-        return None
-    try:
-        if ipfs.is_pinned(pin.cid):
-            return pin.cid
-        # The blocks are local, so this is quick; a long wait means they are gone.
-        ipfs.pin_add(pin.cid, timeout=settings.IPFS_TIMEOUT)
-    except ipfs.IpfsUnavailable:
-        if not _node_answers():
-            raise
-        return None
-    except ipfs.IpfsError:
-        return None
-    return pin.cid
-
-
-def _node_answers() -> bool:
-    try:
-        ipfs.node_version()
-    except ipfs.IpfsError:
-        return False
-    return True
 
 
 def _reschedule(pin: Pin, reason: str) -> PinOutcome:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from ipfs.cid import cid_of_bytes
 from ipfs.client import cat_iter, is_pinned
 from marketplace.models import DatasetVersion, Pin, PinStatus, VersionStatus
-from marketplace.services import version_pin
 from marketplace.tasks import retry_due_pins
 from transparency.models import ProvenanceRecord
 
@@ -111,35 +110,6 @@ def test_the_node_down_during_pinning_loses_nothing_and_pins_once_back(
     pipeline.wait_for(pin, lambda p: p.status == PinStatus.PINNED, timeout=90)
     version.refresh_from_db()
     assert version.status in AFTER_PIN
-    assert b"".join(cat_iter(version.cid)) == content
-
-
-@pytest.mark.django_db
-def test_a_pre_added_upload_the_node_lost_is_added_again_from_staging(
-    alice, api_as, ipfs_node, settings
-):
-    settings.COOP_ADD_WHILE_UPLOADING = False
-    settings.IPFS_TIMEOUT = 3
-    content = b"k,v\nlost,1\n"
-    response = api_as(alice).post(
-        "/api/v1/datasets/",
-        {
-            "title": "Lost",
-            "license": "CC0-1.0",
-            "format": "csv",
-            "file": SimpleUploadedFile("l.csv", content),
-        },
-        format="multipart",
-    )
-    version = DatasetVersion.objects.get(pk=response.json()["version"]["id"])
-    # As if the node had received the bytes during the upload and then garbage-collected them.
-    Pin.objects.filter(version=version).update(preadded=True)
-
-    outcome = version_pin(version_id=version.pk)
-
-    assert outcome.pinned
-    version.pin.refresh_from_db()
-    assert version.pin.status == PinStatus.PINNED
     assert b"".join(cat_iter(version.cid)) == content
 
 
