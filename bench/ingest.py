@@ -16,6 +16,10 @@ where MB = 10**6 bytes throughout):
   so this is the rate of the node itself. The baseline node is stock js-ipfs, without the V8
   flags the project gives its own node (``ipfs.node.NODE_V8_FLAGS``).
 * **sha256sum** of the same file (a floor: reading the bytes and hashing them once).
+* with ``--relay``, **relay**: curl sends the file to a web process (gunicorn, one sync worker)
+  that only passes the body on, through the project's own ``NodeFeed``, to a third fresh node
+  configured as ours. No parsing, hashing, staging or database: the ceiling for any upload path
+  through a web process on this machine, against which ours can be read.
 
 Before each measurement the disk is synced and the stack (both nodes, web, worker) is left to
 go idle, so no measurement pays for the writeback or garbage collection of the one before.
@@ -31,10 +35,12 @@ process (pool children included), read after each size; peaks are cumulative per
 sizes run in increasing order and a flat column means memory does not grow with file size.
 
 Everything runs on 127.0.0.1 and is started and stopped by the script: two private js-ipfs
-nodes, a fresh PostgreSQL database, gunicorn, and a Celery worker on its own Redis db and queue.
+nodes (three with ``--relay``), a fresh PostgreSQL database, gunicorn, and a Celery worker on its
+own Redis db and queue.
 
     .venv/bin/python bench/ingest.py                    # make bench-ingest
     .venv/bin/python bench/ingest.py --sizes 10,100     # a quick run
+    .venv/bin/python bench/ingest.py --relay            # also measure the relay ceiling
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ RSS_TARGET_MB: Final = 300.0
 # by at most this much (allocator noise, one-off imports on first use).
 RSS_FLAT_TOLERANCE_MB: Final = 50.0
 
+NODE_NAMES: Final = ("ours", "baseline", "relay")  # repo folders ipfs-<name> in the workdir
 ADD_QUERY: Final = (
     "cid-version=1&raw-leaves=true&chunker=size-262144&pin=true&cid-base=base32&progress=false"
 )
@@ -492,6 +499,100 @@ def node_add(api_port: int, path: Path) -> tuple[float, str]:
     return elapsed, str(answer["Hash"])
 
 
+# --- the relay: a ceiling for any upload path through a web process (--relay) -------------
+
+RELAY_APP: Final = """
+\"\"\"The least an upload path through a web process must do: pass the body on to the node.
+
+No multipart parsing, hashing or staging. Each 256 KiB of the request body goes, as it arrives,
+to the project's own NodeFeed: the same thread, queue and add request as a real upload's.\"\"\"
+import json
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from config.wsgi_input import LargeBodyReads  # noqa: E402
+from ipfs.cid import CHUNK_SIZE  # noqa: E402
+from marketplace.uploads import NodeFeed  # noqa: E402
+
+
+def relay(environ, start_response):
+    stream, left = environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0)
+    feed = NodeFeed()
+    while left > 0 and (chunk := stream.read(min(CHUNK_SIZE, left))):
+        left -= len(chunk)
+        if not feed.write(chunk):
+            break
+    added = feed.finish(timeout=settings.IPFS_ADD_TIMEOUT)
+    ok = added is not None and left == 0
+    body = json.dumps({"cid": added.cid if ok else None, "error": feed.error}).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    start_response("200 OK" if ok else "502 Bad Gateway", headers)
+    return [body]
+
+
+application = LargeBodyReads(relay)
+"""
+
+
+def start_relay(stack: Stack, node_addr: str) -> tuple[str, Service]:
+    """gunicorn (one sync worker, as a web worker takes one upload) serving ``RELAY_APP``."""
+    (stack.workdir / "relay_app.py").write_text(RELAY_APP)
+    env = _env(node_addr, stack.workdir / "staging")
+    port = free_port()
+    relay = Service(
+        "gunicorn relay",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "relay_app:application",
+            "--pythonpath",
+            f"{stack.workdir},{ROOT}",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "1800",
+        ],
+        env,
+        stack.workdir / "relay.log",
+    )
+    stack.services.append(relay)
+    relay.start()
+    url = f"http://127.0.0.1:{port}/"
+    _wait_http(url, relay)
+    return url, relay
+
+
+def relay_add(url: str, path: Path) -> tuple[float, str]:
+    """The file through the relay to its node, sent by curl as the node add is: (seconds, CID)."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "--fail-with-body",
+            "-H",
+            "Content-Type: application/octet-stream",
+            "--data-binary",
+            f"@{path}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise BenchError(f"relay of {path.name} failed: {result.stdout}{result.stderr}")
+    return elapsed, str(json.loads(result.stdout)["cid"])
+
+
 QUIET_WINDOW: Final = 0.5  # seconds
 QUIET_CPU: Final = 0.05  # CPU seconds the whole stack may use in one window to count as quiet
 QUIET_DEADLINE: Final = 20.0
@@ -540,6 +641,9 @@ class SizeResult:
     rss_node_baseline: float = 0.0
     ours_cpu: list[dict[str, float]] = field(default_factory=list)
     node_cpu: list[dict[str, float]] = field(default_factory=list)
+    # --relay only: the same file passed through a web process that does nothing else.
+    relay: list[float] = field(default_factory=list)
+    relay_cpu: list[dict[str, float]] = field(default_factory=list)
 
     def rate(self, seconds: list[float]) -> float:
         return self.size_mb / statistics.median(seconds)
@@ -559,6 +663,10 @@ class SizeResult:
     @property
     def ratio(self) -> float:
         return self.ours_rate / self.node_rate
+
+    @property
+    def relay_ratio(self) -> float:
+        return self.rate(self.relay) / self.node_rate
 
 
 @dataclass
@@ -614,6 +722,19 @@ def _start_nodes(stack: Stack, ours_flags: tuple[str, ...] | None) -> tuple[Any,
     ours.start()
     baseline.start()
     return ours, baseline
+
+
+def _start_relay_node(stack: Stack, flags: tuple[str, ...]) -> Any:
+    """A third fresh node, configured as ours, for the relay: it must not find blocks the
+    other two already stored either."""
+    from ipfs.node import LocalNode
+
+    node = LocalNode(
+        stack.workdir / "ipfs-relay", api_port=0, gateway_port=0, project=ROOT, v8_flags=flags
+    )
+    stack.nodes.append(node)
+    node.start()
+    return node
 
 
 def _wait_http(url: str, service: Service, deadline: float = 60.0) -> None:
@@ -726,10 +847,12 @@ def run_size(
     ours_meter: CpuMeter,
     node_meter: CpuMeter,
     warmup: int = 0,
+    relay: tuple[str, CpuMeter] | None = None,
 ) -> SizeResult:
     """``reps`` counted repetitions, after ``warmup`` uncounted ones (printed, marked)."""
     result = SizeResult(size_mb)
-    stack_pids = [*ours_meter.roots.values(), *node_meter.roots.values()]
+    meters = [ours_meter, node_meter] + ([relay[1]] if relay else [])
+    stack_pids = [pid for meter in meters for pid in meter.roots.values()]
     for rep in range(warmup + reps):
         counted = rep >= warmup
         seed = first_seed + rep
@@ -755,25 +878,51 @@ def run_size(
             result.node_cpu.append(node_meter.stop())
             return added
 
-        # Alternate which of the two goes first, so neither always meets a warmer machine.
-        if rep % 2 == 0:
-            node_time, node_cid = measure_node(path)
-            ours = measure_ours(path, title)
-        else:
-            ours = measure_ours(path, title)
-            node_time, node_cid = measure_node(path)
+        def measure_relay(path: Path) -> tuple[float, str]:
+            if relay is None:
+                raise BenchError("the relay was not started (--relay)")
+            url, meter = relay
+            settle(stack_pids)
+            meter.start()
+            relayed = relay_add(url, path)
+            result.relay_cpu.append(meter.stop())
+            return relayed
+
+        # Rotate which goes first, so none always meets a warmer (or busier) machine.
+        measured: dict[str, Any] = {}
+        order = ["node", "ours", "relay"] if relay else ["node", "ours"]
+        shift = rep % len(order)
+        for name in order[shift:] + order[:shift]:
+            if name == "node":
+                measured[name] = measure_node(path)
+            elif name == "ours":
+                measured[name] = measure_ours(path, title)
+            else:
+                measured[name] = measure_relay(path)
         path.unlink()
-        if ours.cid != node_cid:
-            raise BenchError(f"CID mismatch: ours {ours.cid}, node {node_cid}")
+        node_time, node_cid = measured["node"]
+        ours = measured["ours"]
+        relay_time, relay_cid = measured.get("relay", (0.0, node_cid))
+        if ours.cid != node_cid or relay_cid != node_cid:
+            raise BenchError(f"CID mismatch: ours {ours.cid}, node {node_cid}, relay {relay_cid}")
         if ours.sha256 != digest:
             raise BenchError(f"sha256 mismatch: ours {ours.sha256}, sha256sum {digest}")
         cpu_ours, cpu_node = result.ours_cpu[-1], result.node_cpu[-1]
+        relay_line = (
+            f"        relay {relay_time:7.2f}s; CPU s relay: {_fmt_cpu(result.relay_cpu[-1])}\n"
+            if relay
+            else ""
+        )
         if counted:
             result.ours.append(ours)
             result.node.append(node_time)
             result.sha.append(sha_time)
+            if relay:
+                result.relay.append(relay_time)
         else:
             del result.ours_cpu[-1], result.node_cpu[-1]
+            if relay:
+                del result.relay_cpu[-1]
         print(
             f"  {size_mb:>5} MB #{rep}{'' if counted else ' (warm-up, not counted)'}: "
             f"ours {ours.total:7.2f}s "
@@ -783,7 +932,9 @@ def run_size(
             f"{ours.observed:.2f}s, attempts {ours.attempts})  "
             f"node add {node_time:7.2f}s  sha256sum {sha_time:5.2f}s  "
             f"(generated in {generated:.1f}s)\n"
-            f"        CPU s ours: {_fmt_cpu(cpu_ours)}; node add: {_fmt_cpu(cpu_node)}",
+            f"        CPU s ours: {_fmt_cpu(cpu_ours)}; node add: {_fmt_cpu(cpu_node)}\n"
+            f"{relay_line}",
+            end="",
             flush=True,
         )
     return result
@@ -820,6 +971,21 @@ def _fmt_table(results: list[SizeResult]) -> str:
             f"| {med(r.node):.2f} | {r.size_mb / received:.0f} "
             f"| {sum(t.in_request for t in r.ours)} of {len(r.ours)} |"
         )
+    if any(r.relay for r in results):
+        lines += [
+            "",
+            "The relay (--relay): the same files through a web process that only passes the"
+            " body on to a third fresh node (no parsing, hashing or staging), sent by curl.",
+            "",
+            "| size | relay MB/s | relay/node | ours/relay |",
+            "|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r.size_mb} MB | {r.rate(r.relay):.1f} | {r.relay_ratio:.2f} "
+            f"| {r.ours_rate / r.rate(r.relay):.2f} |"
+            for r in results
+            if r.relay
+        ]
     return "\n".join(lines)
 
 
@@ -830,6 +996,11 @@ def _targets(results: list[SizeResult]) -> list[str]:
         verdicts.append(
             f"- throughput at {r.size_mb} MB: {r.ratio:.2f}x the node's own add "
             f"(target >= {RATIO_TARGET}x): {'MET' if met else 'NOT MET'}"
+            + (
+                f"; a web process that only relays the body reached {r.relay_ratio:.2f}x"
+                if r.relay
+                else ""
+            )
         )
     largest, smallest = results[-1], results[0]
     for role, attr in (("web", "rss_web"), ("worker", "rss_worker")):
@@ -1015,6 +1186,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile", action="store_true", help="also time the pieces of the upload path alone"
     )
     parser.add_argument(
+        "--relay",
+        action="store_true",
+        help="also pass each file through a web process that only relays it to a third fresh "
+        "node: the ceiling for any upload path through a web process on this machine",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=0,
@@ -1077,10 +1254,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"our node's V8 flags: {' '.join(ours_node.v8_flags) or '(none)'}; baseline: none")
         base_url, token = start_site(stack, ours_node.api_addr)
         web, worker = stack.services
+        relay: tuple[str, CpuMeter] | None = None
+        node_pids = [ours_node.pid, baseline_node.pid]
+        rest_pids = [web.pid, worker.pid]
+        if args.relay:
+            relay_node = _start_relay_node(stack, ours_node.v8_flags)
+            relay_url, relay_web = start_relay(stack, relay_node.api_addr)
+            relay = (relay_url, CpuMeter({"web": relay_web.pid, "node": relay_node.pid}))
+            node_pids.append(relay_node.pid)
+            rest_pids.append(relay_web.pid)
         if args.split_cores:
-            split_cores(nodes=[ours_node.pid, baseline_node.pid], rest=[web.pid, worker.pid])
+            split_cores(nodes=node_pids, rest=rest_pids)
         print(
-            f"started 2 nodes, postgres db, gunicorn, celery in {time.monotonic() - started:.0f}s"
+            f"started {len(node_pids)} nodes, postgres db, gunicorn, celery"
+            f"{', the relay' if relay else ''} in {time.monotonic() - started:.0f}s"
         )
         datadir = workdir / "data"
         datadir.mkdir()
@@ -1102,6 +1289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 first_seed=1,
                 ours_meter=ours_meter,
                 node_meter=node_meter,
+                relay=relay,
             )
             for index, (size_mb, reps) in enumerate(
                 zip(args.size_list, args.rep_list, strict=True)
@@ -1116,6 +1304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     ours_meter=ours_meter,
                     node_meter=node_meter,
                     warmup=args.warmup,
+                    relay=relay,
                 )
                 result.rss_web, web_pids = peak_rss(web, children_only=True)
                 result.rss_worker, worker_pids = peak_rss(worker, children_only=False)
@@ -1160,7 +1349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"work directory kept (logs only): {workdir}", file=sys.stderr)
             # Data, staged uploads and node blocks are large and useless after the run; the
             # logs (gunicorn.log, celery.log, ipfs-*/daemon.log) are what is worth keeping.
-            for bulky in ("data", "staging", "ipfs-ours/blocks", "ipfs-baseline/blocks"):
+            for bulky in ("data", "staging", *(f"ipfs-{n}/blocks" for n in NODE_NAMES)):
                 shutil.rmtree(workdir / bulky, ignore_errors=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
