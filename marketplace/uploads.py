@@ -55,9 +55,11 @@ class NodeFeed:
     def __init__(self) -> None:
         # Up to FEED_BUFFER_CHUNKS received chunks (8 MiB) wait for the node; beyond that the
         # upload waits, so a slow node slows the upload instead of filling memory.
-        self._queue: queue.Queue[bytes | object | None] = queue.Queue(maxsize=FEED_BUFFER_CHUNKS)
+        self._queue: queue.Queue[bytes | bytearray | object | None] = queue.Queue(
+            maxsize=FEED_BUFFER_CHUNKS
+        )
         # What is left of the chunk being handed over.
-        self._current = b""
+        self._current: bytes | bytearray = b""
         self._ended = False
         self.result: ipfs.AddResult | None = None
         self.error = ""
@@ -70,10 +72,10 @@ class NodeFeed:
         except Exception as exc:  # any failure only means the pin task adds the file itself
             self.error = str(exc)
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1) -> bytes | bytearray:
         """Called by the add thread: the next received bytes, at most ``size``; ``b""`` at the
-        end. Chunks go on as they were received, without being copied or joined: the add
-        streams whatever it is given, and on a 2-core host every copy of a multi-gigabyte
+        end. Blocks go on as the handler cut them, without being copied or joined again: the
+        add streams whatever it is given, and on a 2-core host every copy of a multi-gigabyte
         upload is CPU taken from the node."""
         if not self._current:
             if self._ended:
@@ -88,7 +90,7 @@ class NodeFeed:
             if item is _ABORT:
                 # Failing the read makes the add request fail: the node pins nothing.
                 raise OSError("the upload was interrupted")
-            assert isinstance(item, bytes)  # noqa: S101
+            assert isinstance(item, bytes | bytearray)  # noqa: S101
             self._current = item
         if 0 <= size < len(self._current):
             data, self._current = self._current[:size], self._current[size:]
@@ -96,7 +98,7 @@ class NodeFeed:
             data, self._current = self._current, b""
         return data
 
-    def write(self, data: bytes) -> bool:
+    def write(self, data: bytes | bytearray) -> bool:
         """Called by the upload handler; False once the add has given up."""
         while self._thread.is_alive():
             try:
@@ -120,6 +122,46 @@ class NodeFeed:
         if self._thread.is_alive():
             with contextlib.suppress(queue.Full):
                 self._queue.put(_ABORT, timeout=5)
+
+
+class Blocks:
+    """Re-cuts received pieces into whole CID blocks (``CHUNK_SIZE``); only the last is shorter.
+
+    Django's multipart parser hands over pieces a little short of the handler's chunk size
+    (it holds back enough bytes to recognise the closing boundary), so no piece lines up with
+    the CID's 256 KiB leaves. Passed on as they come, every leaf straddles two pieces: the CID
+    builder has to buffer and copy it, and the node's add has to join it from two reads, which
+    measured about 5 % more node CPU and a slower add (docs/benchmarks.md). Each byte is copied
+    once, into a block; a full block is handed over whole and never written again.
+    """
+
+    __slots__ = ("_block", "_filled")
+
+    def __init__(self) -> None:
+        self._block = bytearray(CHUNK_SIZE)
+        self._filled = 0
+
+    def cut(self, data: bytes) -> list[bytearray]:
+        """The blocks that ``data`` completes, in order (often none, rarely more than one)."""
+        done: list[bytearray] = []
+        view = memoryview(data)
+        while view:
+            take = min(CHUNK_SIZE - self._filled, len(view))
+            self._block[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
+            if self._filled == CHUNK_SIZE:
+                done.append(self._block)
+                self._block, self._filled = bytearray(CHUNK_SIZE), 0
+        return done
+
+    def rest(self) -> bytearray | None:
+        """The final, partial block, if the data did not end on a block boundary."""
+        if not self._filled:
+            return None
+        rest = self._block[: self._filled]
+        self._filled = 0
+        return rest
 
 
 class StagedUpload(TemporaryUploadedFile):
@@ -176,9 +218,9 @@ def upload_error(request: HttpRequest) -> str | None:
 
 
 class StagingUploadHandler(TemporaryFileUploadHandler):
-    # Django's default is 64 KiB. A chunk of the CID's block size means a quarter of the
-    # per-chunk work (parser steps, hash calls, writes, hand-offs to the node feed) for a
-    # multi-gigabyte upload, and each whole chunk is one leaf the CID builder hashes in place.
+    # Django's default is 64 KiB. Pieces of about the CID's block size mean a quarter of the
+    # parser's per-piece work for a multi-gigabyte upload; ``Blocks`` then cuts them into
+    # exact leaves, so hashing, writing and feeding the node happen once per leaf.
     chunk_size = CHUNK_SIZE
 
     def handle_raw_input(
@@ -204,6 +246,7 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
         )
         self._sha256 = hashlib.sha256()
         self._cid = CidBuilder()
+        self._blocks = Blocks()
         self._received = 0
         self._feed = NodeFeed() if settings.COOP_ADD_WHILE_UPLOADING else None
 
@@ -214,12 +257,16 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
             self.upload_interrupted()
             self.file.close()
             raise SkipFile
-        self._sha256.update(raw_data)
-        self._cid.update(raw_data)
-        self.file.write(raw_data)
-        if self._feed is not None and not self._feed.write(raw_data):
-            self._feed = None
+        for block in self._blocks.cut(raw_data):
+            self._take(block)
         return None
+
+    def _take(self, block: bytearray) -> None:
+        self._sha256.update(block)
+        self._cid.update(block)
+        self.file.write(block)
+        if self._feed is not None and not self._feed.write(block):
+            self._feed = None
 
     def upload_interrupted(self) -> None:
         feed: NodeFeed | None = getattr(self, "_feed", None)
@@ -230,6 +277,8 @@ class StagingUploadHandler(TemporaryFileUploadHandler):
     def file_complete(self, file_size: int) -> StagedUpload:
         upload = self.file
         assert isinstance(upload, StagedUpload)  # noqa: S101 (set in new_file)
+        if (rest := self._blocks.rest()) is not None:
+            self._take(rest)
         upload.seek(0)
         upload.size = file_size
         upload.sha256 = self._sha256.hexdigest()
