@@ -569,23 +569,32 @@ def start_relay(stack: Stack, node_addr: str) -> tuple[str, Service]:
     return url, relay
 
 
+def curl_stream_argv(url: str, path: Path) -> list[str]:
+    """curl POSTing ``path`` as the raw request body, streamed from disk as it is sent.
+
+    ``--data-binary @file`` would read the whole file into memory first; ``-T`` streams it. The
+    empty Expect header skips the 100-continue round (gunicorn does not answer it)."""
+    return [
+        "curl",
+        "-sS",
+        "--fail-with-body",
+        "-X",
+        "POST",
+        "-T",
+        str(path),
+        "-H",
+        "Expect:",
+        "-H",
+        "Content-Type: application/octet-stream",
+        url,
+    ]
+
+
 def relay_add(url: str, path: Path) -> tuple[float, str]:
     """The file through the relay to its node, sent by curl as the node add is: (seconds, CID)."""
     started = time.monotonic()
     result = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "--fail-with-body",
-            "-H",
-            "Content-Type: application/octet-stream",
-            "--data-binary",
-            f"@{path}",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        curl_stream_argv(url, path), capture_output=True, text=True, check=False
     )
     elapsed = time.monotonic() - started
     if result.returncode != 0:
@@ -1139,10 +1148,7 @@ def profile_components(workdir: Path, size_mb: int = 100, runs: int = 3) -> list
             httpx.post(url, content=body, headers={"Content-Length": str(length)}, timeout=600)
 
         def curl_post() -> None:
-            subprocess.run(
-                ["curl", "-sS", "-o", "/dev/null", "--data-binary", f"@{path}", url],
-                check=True,
-            )
+            subprocess.run(curl_stream_argv(url, path), check=True, capture_output=True)
 
         rows.append(
             (
