@@ -5,9 +5,9 @@ import os
 from ipfs.cid import CHUNK_SIZE, CidBuilder, cid_of_bytes
 from marketplace.uploads import Blocks
 
-# What Django's multipart parser hands a handler whose chunk size is CHUNK_SIZE: pieces a
-# little short of it, then whatever is left before the closing boundary.
-PIECE = CHUNK_SIZE - 78
+# What Django's multipart parser hands a handler whose chunk size is CHUNK_SIZE: pieces short
+# of it by the boundary's length plus 6 (here a 40-character boundary), then whatever is left.
+PIECE = CHUNK_SIZE - 46
 
 
 def _pieces(content: bytes, size: int) -> list[bytes]:
