@@ -482,21 +482,24 @@ def _server_times(version_id: int) -> tuple[float, float, float, int]:
     return created, claimed, pinned, int(row[3])
 
 
+def timed_curl(argv: list[str], what: str) -> tuple[float, str]:
+    """Run a curl command line: (seconds, its last output line); a failure is a BenchError."""
+    started = time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise BenchError(f"{what} failed: {result.stdout}{result.stderr}")
+    return elapsed, result.stdout.strip().splitlines()[-1]
+
+
 def node_add(api_port: int, path: Path) -> tuple[float, str]:
     """The node's own add of ``path`` through curl: (seconds, CID)."""
     url = f"http://127.0.0.1:{api_port}/api/v0/add?{ADD_QUERY}"
-    started = time.monotonic()
-    result = subprocess.run(
+    elapsed, last = timed_curl(
         ["curl", "-sS", "--fail-with-body", "-X", "POST", "-F", f"file=@{path}", url],
-        capture_output=True,
-        text=True,
-        check=False,
+        f"node add of {path.name}",
     )
-    elapsed = time.monotonic() - started
-    if result.returncode != 0:
-        raise BenchError(f"node add of {path.name} failed: {result.stdout}{result.stderr}")
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
-    return elapsed, str(answer["Hash"])
+    return elapsed, str(json.loads(last)["Hash"])
 
 
 # --- the relay: a ceiling for any upload path through a web process (--relay) -------------
@@ -592,14 +595,8 @@ def curl_stream_argv(url: str, path: Path) -> list[str]:
 
 def relay_add(url: str, path: Path) -> tuple[float, str]:
     """The file through the relay to its node, sent by curl as the node add is: (seconds, CID)."""
-    started = time.monotonic()
-    result = subprocess.run(
-        curl_stream_argv(url, path), capture_output=True, text=True, check=False
-    )
-    elapsed = time.monotonic() - started
-    if result.returncode != 0:
-        raise BenchError(f"relay of {path.name} failed: {result.stdout}{result.stderr}")
-    return elapsed, str(json.loads(result.stdout)["cid"])
+    elapsed, last = timed_curl(curl_stream_argv(url, path), f"relay of {path.name}")
+    return elapsed, str(json.loads(last)["cid"])
 
 
 QUIET_WINDOW: Final = 0.5  # seconds
@@ -709,41 +706,30 @@ def _env(node_addr: str, staging: Path) -> dict[str, str]:
     return env
 
 
-def _start_nodes(stack: Stack, ours_flags: tuple[str, ...] | None) -> tuple[Any, Any]:
+def _start_node(stack: Stack, name: str, flags: tuple[str, ...]) -> Any:
+    """A fresh node with its own repo ``ipfs-<name>`` in the workdir, started and running.
+
+    Started from the main thread: LocalNode asks Linux to stop the daemon when the *thread*
+    that started it exits (PR_SET_PDEATHSIG), so a worker thread cannot do it."""
     # Imported here: the project root is put on sys.path by main() first.
-    from ipfs.node import NODE_V8_FLAGS, LocalNode
-
-    ours = LocalNode(
-        stack.workdir / "ipfs-ours",
-        api_port=0,
-        gateway_port=0,
-        project=ROOT,
-        v8_flags=NODE_V8_FLAGS if ours_flags is None else ours_flags,
-    )
-    # The baseline is stock js-ipfs: none of the V8 flags the project starts its node with, so
-    # our tuning of the node cannot lower the bar (alone, the stock node adds at least as fast).
-    baseline = LocalNode(
-        stack.workdir / "ipfs-baseline", api_port=0, gateway_port=0, project=ROOT, v8_flags=()
-    )
-    stack.nodes += [ours, baseline]
-    # One after the other, from the main thread: LocalNode asks Linux to stop the daemon when
-    # the *thread* that started it exits (PR_SET_PDEATHSIG), so a worker thread cannot do it.
-    ours.start()
-    baseline.start()
-    return ours, baseline
-
-
-def _start_relay_node(stack: Stack, flags: tuple[str, ...]) -> Any:
-    """A third fresh node, configured as ours, for the relay: it must not find blocks the
-    other two already stored either."""
     from ipfs.node import LocalNode
 
     node = LocalNode(
-        stack.workdir / "ipfs-relay", api_port=0, gateway_port=0, project=ROOT, v8_flags=flags
+        stack.workdir / f"ipfs-{name}", api_port=0, gateway_port=0, project=ROOT, v8_flags=flags
     )
     stack.nodes.append(node)
     node.start()
     return node
+
+
+def _start_nodes(stack: Stack, ours_flags: tuple[str, ...] | None) -> tuple[Any, Any]:
+    from ipfs.node import NODE_V8_FLAGS
+
+    ours = _start_node(stack, "ours", NODE_V8_FLAGS if ours_flags is None else ours_flags)
+    # The baseline is stock js-ipfs: none of the V8 flags the project starts its node with, so
+    # our tuning of the node cannot lower the bar (alone, the stock node adds at least as fast).
+    baseline = _start_node(stack, "baseline", ())
+    return ours, baseline
 
 
 def _wait_http(url: str, service: Service, deadline: float = 60.0) -> None:
@@ -845,6 +831,21 @@ def peak_rss(service: Service, *, children_only: bool) -> tuple[float, list[int]
     return max(peaks), sorted(pids)
 
 
+def _metered(
+    stack_pids: Sequence[int],
+    meter: CpuMeter,
+    cpu: list[dict[str, float]],
+    work: Any,
+    args: tuple[Any, ...],
+) -> Any:
+    """``work(*args)`` on a settled stack; the CPU seconds it took, by process, go to ``cpu``."""
+    settle(stack_pids)
+    meter.start()
+    done = work(*args)
+    cpu.append(meter.stop())
+    return done
+
+
 def run_size(
     size_mb: int,
     reps: int,
@@ -873,41 +874,21 @@ def run_size(
 
         title = f"bench {size_mb} MB #{rep}"
 
-        def measure_ours(path: Path, title: str) -> UploadTiming:
-            settle(stack_pids)
-            ours_meter.start()
-            timing = upload_to_pinned(client, path, title)
-            result.ours_cpu.append(ours_meter.stop())
-            return timing
-
-        def measure_node(path: Path) -> tuple[float, str]:
-            settle(stack_pids)
-            node_meter.start()
-            added = node_add(baseline_port, path)
-            result.node_cpu.append(node_meter.stop())
-            return added
-
-        def measure_relay(path: Path) -> tuple[float, str]:
-            if relay is None:
-                raise BenchError("the relay was not started (--relay)")
-            url, meter = relay
-            settle(stack_pids)
-            meter.start()
-            relayed = relay_add(url, path)
-            result.relay_cpu.append(meter.stop())
-            return relayed
+        # name: (meter, where its CPU seconds go, the measurement, its arguments)
+        measures: dict[str, tuple[CpuMeter, list[dict[str, float]], Any, tuple[Any, ...]]] = {
+            "node": (node_meter, result.node_cpu, node_add, (baseline_port, path)),
+            "ours": (ours_meter, result.ours_cpu, upload_to_pinned, (client, path, title)),
+        }
+        if relay:
+            url, relay_meter = relay
+            measures["relay"] = (relay_meter, result.relay_cpu, relay_add, (url, path))
 
         # Rotate which goes first, so none always meets a warmer (or busier) machine.
-        measured: dict[str, Any] = {}
-        order = ["node", "ours", "relay"] if relay else ["node", "ours"]
+        order = list(measures)
         shift = rep % len(order)
-        for name in order[shift:] + order[:shift]:
-            if name == "node":
-                measured[name] = measure_node(path)
-            elif name == "ours":
-                measured[name] = measure_ours(path, title)
-            else:
-                measured[name] = measure_relay(path)
+        measured = {
+            name: _metered(stack_pids, *measures[name]) for name in order[shift:] + order[:shift]
+        }
         path.unlink()
         node_time, node_cid = measured["node"]
         ours = measured["ours"]
@@ -1264,7 +1245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         node_pids = [ours_node.pid, baseline_node.pid]
         rest_pids = [web.pid, worker.pid]
         if args.relay:
-            relay_node = _start_relay_node(stack, ours_node.v8_flags)
+            # A third fresh node, configured as ours: the relay must not find blocks the
+            # other two already stored either.
+            relay_node = _start_node(stack, "relay", ours_node.v8_flags)
             relay_url, relay_web = start_relay(stack, relay_node.api_addr)
             relay = (relay_url, CpuMeter({"web": relay_web.pid, "node": relay_node.pid}))
             node_pids.append(relay_node.pid)
