@@ -38,6 +38,9 @@ Everything runs on 127.0.0.1 and is started and stopped by the script: two priva
 nodes (three with ``--relay``), a fresh PostgreSQL database, gunicorn, and a Celery worker on its
 own Redis db and queue.
 
+How the processes are started, stopped and metered is ``bench/harness.py``; the relay's and
+the profile's WSGI apps are ``bench/wsgi_relay.py`` and ``bench/wsgi_sink.py``.
+
     .venv/bin/python bench/ingest.py                    # make bench-ingest
     .venv/bin/python bench/ingest.py --sizes 10,100     # a quick run
     .venv/bin/python bench/ingest.py --relay            # also measure the relay ceiling
@@ -51,8 +54,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,20 +63,43 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 
 import httpx
 import psycopg
 import redis
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-VENV_BIN: Final = ROOT / ".venv" / "bin"
-MB: Final = 10**6
+# The project root, for bench.harness here and for the project's apps that main() imports.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PG_SERVER: Final = "postgres://postgres@127.0.0.1:5432"
+from bench.harness import (
+    MB,
+    PG_SERVER,
+    ROOT,
+    VENV_BIN,
+    BenchError,
+    CpuMeter,
+    Service,
+    drop_database,
+    flush_redis,
+    free_port,
+    gunicorn_argv,
+    peak_rss,
+    pin_to_cpu,
+    platform_summary,
+    process_tree,
+    recreate_database,
+    run_checked,
+    settle,
+    stop_on_signals,
+    vm_hwm_mb,
+    wait_http,
+    wait_log,
+)
+
 DB_NAME: Final = "coop_bench_ingest"
 DATABASE_URL: Final = f"{PG_SERVER}/{DB_NAME}"
+ADMIN_DSN: Final = f"{PG_SERVER}/postgres"
 BROKER_URL: Final = "redis://127.0.0.1:6379/13"
 QUEUE: Final = "bench-ingest"
 GUNICORN_WORKERS: Final = 2
@@ -103,16 +127,6 @@ WORDS: Final = ("meter", "read", "estimate", "ok", "late", "manual", "smart", "r
 POOL_SIZE: Final = 4096  # distinct row tails; a power of two so a mask picks one
 POOL_STEP: Final = 2654435761  # odd, so (row * step) mod POOL_SIZE walks the whole pool
 ROWS_PER_BLOCK: Final = 20_000
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run (as opposed to a target that was missed)."""
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    # Turn SIGTERM/SIGHUP into an exception so every ``finally`` stops what it started.
-    raise SystemExit(128 + signum)
-
 
 # --- synthetic data ------------------------------------------------------------------------
 
@@ -162,189 +176,6 @@ def write_csv(path: Path, size: int, seed: int) -> None:
         out.write(prefix + b"x" * pad + b"\n")
     if path.stat().st_size != size:
         raise BenchError(f"{path} has {path.stat().st_size} bytes, expected {size}")
-
-
-# --- processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ppid_map() -> dict[int, int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            stat = (entry / "stat").read_text()
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return parents
-
-
-def process_tree(root: int) -> list[int]:
-    """``root`` and all its descendants that are alive now."""
-    parents = _ppid_map()
-    tree = [root] if root in parents else []
-    frontier = list(tree)
-    while frontier:
-        current = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == current]
-        tree += children
-        frontier += children
-    return tree
-
-
-_CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User plus system CPU time the processes have used so far (dead ones count as 0)."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _CLOCK_TICKS
-
-
-@dataclass
-class CpuMeter:
-    """CPU seconds spent by each part of the stack during one measured operation.
-
-    Wall time on 2 shared cores is noisy; CPU seconds per file are much steadier and say where
-    the cycles go. The process trees are re-read at each start, so new pool children count.
-    """
-
-    roots: dict[str, int]
-    _trees: dict[str, list[int]] = field(default_factory=dict)
-    _before: dict[str, float] = field(default_factory=dict)
-
-    def start(self) -> None:
-        self._trees = {name: process_tree(pid) for name, pid in self.roots.items()}
-        self._before = {name: cpu_seconds(pids) for name, pids in self._trees.items()}
-        self._before["client"] = _own_cpu()
-
-    def stop(self) -> dict[str, float]:
-        used = {name: cpu_seconds(pids) - self._before[name] for name, pids in self._trees.items()}
-        used["client"] = _own_cpu() - self._before["client"]
-        return used
-
-
-def _own_cpu() -> float:
-    """This script and the commands it ran (curl, sha256sum) that have finished."""
-    own, children = os.times()[:2], os.times()[2:4]
-    return sum(own) + sum(children)
-
-
-def _fmt_cpu(used: dict[str, float]) -> str:
-    return ", ".join(f"{name} {seconds:.2f}" for name, seconds in used.items())
-
-
-def split_cores(*, nodes: Sequence[int], rest: Sequence[int]) -> None:
-    """Pin every thread of the node trees to CPU 1 and of the rest (and this script, whose
-    children such as curl inherit it) to CPU 0."""
-    if len(os.sched_getaffinity(0)) < 2:
-        raise BenchError("--split-cores needs at least 2 CPUs")
-    for cpu, roots in (("1", nodes), ("0", rest)):
-        for root in roots:
-            for pid in process_tree(root):
-                # taskset -a reaches every thread; os.sched_setaffinity only the main one.
-                run_checked(["taskset", "-apc", cpu, str(pid)], dict(os.environ), "taskset")
-    os.sched_setaffinity(0, {0})
-
-
-def vm_hwm_mb(pid: int) -> float | None:
-    """Peak resident set size of a process in MB (``VmHWM`` is in KiB)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024 / MB
-    except OSError:
-        return None
-    return None
-
-
-@dataclass
-class Service:
-    """A background process started in its own session, so it and its children (gunicorn
-    workers, the Celery pool) are stopped together through its process group."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                self.argv,
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    @property
-    def pid(self) -> int:
-        if self.process is None:
-            raise BenchError(f"{self.name} is not running")
-        return self.process.pid
-
-    def check_alive(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            raise BenchError(f"{self.name} exited early:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, grace: float = 15.0) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        # The group id is the pid of the process we started (start_new_session=True).
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
-def run_checked(argv: Sequence[str], env: dict[str, str], what: str) -> str:
-    result = subprocess.run(
-        list(argv), cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600
-    )
-    if result.returncode != 0:
-        raise BenchError(f"{what} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def recreate_database(*, drop_only: bool = False) -> None:
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def flush_broker() -> None:
-    # Redis db 13 is reserved for this benchmark; a stale run may have left tasks in it.
-    client = redis.Redis.from_url(BROKER_URL)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
 
 
 # --- the measured operations ---------------------------------------------------------------
@@ -504,71 +335,30 @@ def node_add(api_port: int, path: Path) -> tuple[float, str]:
 
 # --- the relay: a ceiling for any upload path through a web process (--relay) -------------
 
-RELAY_APP: Final = """
-\"\"\"The least an upload path through a web process must do: pass the body on to the node.
-
-No multipart parsing, hashing or staging. Each 256 KiB of the request body goes, as it arrives,
-to the project's own NodeFeed: the same thread, queue and add request as a real upload's.\"\"\"
-import json
-
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-from config.wsgi_input import LargeBodyReads  # noqa: E402
-from ipfs.cid import CHUNK_SIZE  # noqa: E402
-from marketplace.uploads import NodeFeed  # noqa: E402
-
-
-def relay(environ, start_response):
-    stream, left = environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0)
-    feed = NodeFeed()
-    while left > 0 and (chunk := stream.read(min(CHUNK_SIZE, left))):
-        left -= len(chunk)
-        if not feed.write(chunk):
-            break
-    added = feed.finish(timeout=settings.IPFS_ADD_TIMEOUT)
-    ok = added is not None and left == 0
-    body = json.dumps({"cid": added.cid if ok else None, "error": feed.error}).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    start_response("200 OK" if ok else "502 Bad Gateway", headers)
-    return [body]
-
-
-application = LargeBodyReads(relay)
-"""
-
 
 def start_relay(stack: Stack, node_addr: str) -> tuple[str, Service]:
-    """gunicorn (one sync worker, as a web worker takes one upload) serving ``RELAY_APP``."""
-    (stack.workdir / "relay_app.py").write_text(RELAY_APP)
+    """gunicorn (one sync worker, as a web worker takes one upload) serving bench/wsgi_relay.py."""
     env = _env(node_addr, stack.workdir / "staging")
     port = free_port()
     relay = Service(
         "gunicorn relay",
-        [
-            str(VENV_BIN / "gunicorn"),
-            "relay_app:application",
-            "--pythonpath",
-            f"{stack.workdir},{ROOT}",
-            "--bind",
-            f"127.0.0.1:{port}",
+        gunicorn_argv(
+            "bench.wsgi_relay:application",
+            port,
             "--workers",
             "1",
             "--worker-class",
             "sync",
             "--timeout",
             "1800",
-        ],
+        ),
         env,
         stack.workdir / "relay.log",
     )
     stack.services.append(relay)
     relay.start()
     url = f"http://127.0.0.1:{port}/"
-    _wait_http(url, relay)
+    wait_http(url, relay)
     return url, relay
 
 
@@ -597,33 +387,6 @@ def relay_add(url: str, path: Path) -> tuple[float, str]:
     """The file through the relay to its node, sent by curl as the node add is: (seconds, CID)."""
     elapsed, last = timed_curl(curl_stream_argv(url, path), f"relay of {path.name}")
     return elapsed, str(json.loads(last)["cid"])
-
-
-QUIET_WINDOW: Final = 0.5  # seconds
-QUIET_CPU: Final = 0.05  # CPU seconds the whole stack may use in one window to count as quiet
-QUIET_DEADLINE: Final = 20.0
-
-
-def settle(stack_pids: Sequence[int]) -> float:
-    """Start a measurement only on a quiet disk and a quiet stack; returns the seconds waited.
-
-    Both nodes fsync every block they store, so they are slowed by whatever else the disk is
-    writing back. The kernel writes dirty pages back about 30 s after they were written: left
-    alone, the file generated just before a measurement (1 GB of them) would be written back
-    in the middle of whichever measurement runs at that moment. And a node that has just
-    ingested a gigabyte goes on collecting garbage for a while, on the cores the next
-    measurement needs. So: sync, then wait until every process of the stack (both nodes, web,
-    worker) has been idle for a window, or give up waiting after ``QUIET_DEADLINE``.
-    """
-    started = time.monotonic()
-    os.sync()
-    pids = [pid for root in stack_pids for pid in process_tree(root)]
-    while time.monotonic() - started < QUIET_DEADLINE:
-        before = cpu_seconds(pids)
-        time.sleep(QUIET_WINDOW)
-        if cpu_seconds(pids) - before < QUIET_CPU:
-            break
-    return time.monotonic() - started
 
 
 def sha256sum(path: Path) -> tuple[float, str]:
@@ -711,7 +474,8 @@ def _start_node(stack: Stack, name: str, flags: tuple[str, ...]) -> Any:
 
     Started from the main thread: LocalNode asks Linux to stop the daemon when the *thread*
     that started it exits (PR_SET_PDEATHSIG), so a worker thread cannot do it."""
-    # Imported here: the project root is put on sys.path by main() first.
+    # Imported when the run starts a node: the project's modules (and Django with them) are
+    # not needed before, nor for --help.
     from ipfs.node import LocalNode
 
     node = LocalNode(
@@ -732,34 +496,12 @@ def _start_nodes(stack: Stack, ours_flags: tuple[str, ...] | None) -> tuple[Any,
     return ours, baseline
 
 
-def _wait_http(url: str, service: Service, deadline: float = 60.0) -> None:
-    give_up = time.monotonic() + deadline
-    while time.monotonic() < give_up:
-        service.check_alive()
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.get(url, timeout=2.0)
-            return
-        time.sleep(0.2)
-    raise BenchError(f"{service.name} did not answer on {url}:\n{service.log_tail()}")
-
-
-def _wait_log(service: Service, marker: str, deadline: float = 60.0) -> None:
-    give_up = time.monotonic() + deadline
-    while time.monotonic() < give_up:
-        service.check_alive()
-        with contextlib.suppress(OSError):
-            if marker in service.log_path.read_text(errors="replace"):
-                return
-        time.sleep(0.2)
-    raise BenchError(f"{service.name} did not become ready:\n{service.log_tail()}")
-
-
 def start_site(stack: Stack, node_addr: str) -> tuple[str, str]:
     """Database, member and token, gunicorn and the Celery worker; returns (base URL, token)."""
     staging = stack.workdir / "staging"
     staging.mkdir()
     env = _env(node_addr, staging)
-    recreate_database()
+    recreate_database(ADMIN_DSN, DB_NAME)
     stack.database = True
     flush_broker()
     run_checked([str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput"], env, "migrate")
@@ -773,11 +515,9 @@ def start_site(stack: Stack, node_addr: str) -> tuple[str, str]:
     port = free_port()
     web = Service(
         "gunicorn",
-        [
-            str(VENV_BIN / "gunicorn"),
+        gunicorn_argv(
             "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
+            port,
             "--workers",
             str(GUNICORN_WORKERS),
             "--worker-class",
@@ -786,7 +526,7 @@ def start_site(stack: Stack, node_addr: str) -> tuple[str, str]:
             # look like a hung worker.
             "--timeout",
             "1800",
-        ],
+        ),
         env,
         stack.workdir / "gunicorn.log",
     )
@@ -816,19 +556,28 @@ def start_site(stack: Stack, node_addr: str) -> tuple[str, str]:
         stack.services.append(service)
         service.start()
     base_url = f"http://127.0.0.1:{port}"
-    _wait_http(f"{base_url}/api/v1/versions/0/", web)
-    _wait_log(worker, " ready.")
+    wait_http(f"{base_url}/api/v1/versions/0/", web)
+    wait_log(worker, " ready.")
     return base_url, token
 
 
-def peak_rss(service: Service, *, children_only: bool) -> tuple[float, list[int]]:
-    pids = process_tree(service.pid)
-    if children_only:
-        pids = [pid for pid in pids if pid != service.pid]
-    peaks = [peak for pid in pids if (peak := vm_hwm_mb(pid)) is not None]
-    if not peaks:
-        raise BenchError(f"no processes found for {service.name}")
-    return max(peaks), sorted(pids)
+def split_cores(*, nodes: Sequence[int], rest: Sequence[int]) -> None:
+    """Pin every thread of the node trees to CPU 1 and of the rest (and this script, whose
+    children such as curl inherit it) to CPU 0."""
+    if len(os.sched_getaffinity(0)) < 2:
+        raise BenchError("--split-cores needs at least 2 CPUs")
+    pin_to_cpu(1, nodes)
+    pin_to_cpu(0, rest)
+    os.sched_setaffinity(0, {0})
+
+
+def flush_broker() -> None:
+    # Redis db 13 is reserved for this benchmark; a stale run may have left tasks in it.
+    flush_redis(BROKER_URL)
+
+
+def _fmt_cpu(used: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.2f}" for name, seconds in used.items())
 
 
 def _metered(
@@ -1010,15 +759,6 @@ def _targets(results: list[SizeResult]) -> list[str]:
 
 # --- where the time goes (--profile) -------------------------------------------------------
 
-SINK_APP: Final = """
-def application(environ, start_response):
-    stream, size = environ["wsgi.input"], 0
-    while chunk := stream.read(65536):  # Django's upload handlers read 64 KiB at a time
-        size += len(chunk)
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [str(size).encode()]
-"""
-
 
 def _best_rate(size: int, runs: int, measure: Any) -> float:
     """MB/s of the fastest of ``runs`` calls (the least disturbed by other load)."""
@@ -1100,29 +840,17 @@ def profile_components(workdir: Path, size_mb: int = 100, runs: int = 3) -> list
         )
     )
     held.clear()
-    (workdir / "sink.py").write_text(SINK_APP)
     port = free_port()
     sink = Service(
         "gunicorn sink",
-        [
-            str(VENV_BIN / "gunicorn"),
-            "--chdir",
-            str(workdir),
-            "sink:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "600",
-        ],
+        gunicorn_argv("bench.wsgi_sink:application", port, "--workers", "1", "--timeout", "600"),
         dict(os.environ),
         workdir / "sink.log",
     )
     sink.start()
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_http(url, sink)
+        wait_http(url, sink)
 
         def httpx_post() -> None:
             length, body = _multipart_body(path, size, boundary, {}, _Clock())
@@ -1213,10 +941,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
+    stop_on_signals()
     for tool in ("curl", "sha256sum"):
         if shutil.which(tool) is None:
             raise BenchError(f"{tool} is needed")
@@ -1333,7 +1058,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(redis.RedisError):
             flush_broker()
         if stack.database:
-            recreate_database(drop_only=True)
+            drop_database(ADMIN_DSN, DB_NAME)
         if args.keep or failed:
             print(f"work directory kept (logs only): {workdir}", file=sys.stderr)
             # Data, staged uploads and node blocks are large and useless after the run; the
@@ -1342,16 +1067,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shutil.rmtree(workdir / bulky, ignore_errors=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def platform_summary() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, Python {sys.version.split()[0]}"
 
 
 if __name__ == "__main__":
