@@ -42,7 +42,6 @@ import platform
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,30 +52,32 @@ from pathlib import Path
 from typing import Final
 
 import httpx
-import psycopg
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-VENV_BIN: Final = Path(sys.executable).parent
+# The project root, for bench.harness.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    PG_SERVER,
+    VENV_BIN,
+    BenchError,
+    Service,
+    drop_database,
+    free_port,
+    gunicorn_argv,
+    recreate_database,
+    run_checked,
+    wait_http,
+)
+
 # Another name lets two checkouts benchmark on one server without dropping each other's database.
 DB_NAME: Final = os.environ.get("BENCH_DB_NAME", "coop_bench")
-PG_URL: Final = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_URL: Final = os.environ.get("BENCH_PG_URL", PG_SERVER)
+ADMIN_DSN: Final = f"{PG_URL}/postgres"
 CONCURRENCY: Final = 20
 WRK: Final = "wrk"
 # Well above any latency seen here: a request wrk gives up on would be missing from its
 # percentiles (and counts as a socket error, which fails the run).
 WRK_TIMEOUT_S: Final = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def site_env() -> dict[str, str]:
@@ -128,46 +129,41 @@ print(",".join(str(pk) for pk in Dataset.objects.values_list("pk", flat=True)))
 
 def migrate_and_seed(env: dict[str, str], datasets: int) -> tuple[str, list[int]]:
     manage = [str(VENV_BIN / "python"), "manage.py"]
-    subprocess.run(
-        [*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    out = subprocess.run(
+    run_checked([*manage, "migrate", "--noinput"], env, "migrate")
+    out = run_checked(
         [*manage, "shell", "-c", f"import sys; sys.argv = ['', '{datasets}']\n{SEED}"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+        env,
+        "seeding",
+    ).split()
     return out[-2], [int(pk) for pk in out[-1].split(",")]
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
+def start_gunicorn(env: dict[str, str], port: int) -> Service:
+    """gunicorn with 2 sync workers; its warnings go to this script's stderr, and it is stopped
+    through its master, which logs nothing when it stops its workers itself."""
+    gunicorn = Service(
+        "gunicorn",
+        gunicorn_argv(
             "config.wsgi:application",
+            port,
             "--workers",
             "2",
-            "--bind",
-            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
             "--access-logfile",
             "/dev/null",
-        ],
-        cwd=ROOT,
-        env=env,
+        ),
+        env,
+        log_path=None,
+        signal_group=False,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health/", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    gunicorn.start()
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/v1/health/", gunicorn)
+    except BenchError:
+        gunicorn.stop()
+        raise
+    return gunicorn
 
 
 @dataclass
@@ -363,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     env = site_env()
-    recreate_database()
+    recreate_database(ADMIN_DSN, DB_NAME)
     gunicorn = None
     try:
         token, dataset_ids = migrate_and_seed(env, args.datasets)
@@ -389,12 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         for round_ in range(1, args.rounds + 1):
             for name, paths in endpoints.items():
                 runs[name].append(measure(name, paths, warmup=False, round_=round_))
+    except BenchError as error:
+        raise SystemExit(str(error)) from None
     finally:
         if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            gunicorn.stop(grace=30)
+        drop_database(ADMIN_DSN, DB_NAME)
 
     results = [median_result(r) for r in runs.values()]
     baseline = results[0].rps
