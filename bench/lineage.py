@@ -32,6 +32,7 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import drop_database, recreate_database
 from provenance.lineage import EDGES_SQL, run_walk
 
 DB_NAME = "coop_bench_lineage"
@@ -237,9 +238,7 @@ def main() -> None:
         f"generated {len(nodes):,} nodes and {len(edges):,} edges in {time.perf_counter() - t:.1f}s"
     )
 
-    with psycopg.connect(args.dsn, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(DB_NAME)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+    recreate_database(args.dsn, DB_NAME, force=False)
     try:
         with psycopg.connect(admin_dsn(args.dsn, DB_NAME)) as conn:
             t = time.perf_counter()
@@ -289,8 +288,7 @@ def main() -> None:
             assert digraph.number_of_edges() == len(edges)
     finally:
         if not args.keep:
-            with psycopg.connect(args.dsn, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(DB_NAME)))
+            drop_database(args.dsn, DB_NAME, force=False)
 
     reverse = digraph.reverse(copy=False)
     for direction, graph_ in (("upstream", reverse), ("downstream", digraph)):
