@@ -285,8 +285,9 @@ def parse_wrk(name: str, output: str) -> Result:
     if errors := find(r"Socket errors: (.*)$"):
         problems.append(f"socket errors: {errors[1]}")
     rps = find(r"^Requests/sec:\s+([\d.]+)")
-    p50 = find(r"^\s+50%\s+(\S+)$")
-    p99 = find(r"^\s+99%\s+(\S+)$")
+    # wrk pads latencies of a second or more ("99%    1.00s "), so a line may end in blanks.
+    p50 = find(r"^\s+50%\s+(\S+)\s*$")
+    p99 = find(r"^\s+99%\s+(\S+)\s*$")
     if rps is None or p50 is None or p99 is None:
         problems.append("no Requests/sec or latency distribution in wrk's output")
     if problems:
