@@ -45,7 +45,11 @@ are. ``PUBLIC`` is the public graph: admitted versions, and datasets with an adm
 Queries given ``visibility=None`` read every edge.
 
 Upstream of a node means following edges backwards (towards sources: contributors, parent
-versions, datasets); downstream means following them forwards (towards runs and models).
+versions, datasets); downstream means following them forwards (towards runs and models). A
+dataset stands for its versions: upstream of a dataset is the dataset's contributors and
+everything upstream of any of its versions, so from a dataset at the root the upstream walk
+also steps down to its versions (depth 1) and carries on upstream from them; downstream of a
+dataset is everything downstream of its versions, which the edges give already.
 
 The traversal
 -------------
@@ -307,7 +311,10 @@ def _steps(direction: Direction, kinds: Collection[str]) -> list[_Step]:
     sources = _sources(kinds)
     if direction == "downstream":
         return [_Step(edge, forward=True) for edge in sources]
-    return [_Step(edge, forward=False) for edge in sources]
+    # A dataset stands for its versions: from a dataset root, upstream goes through them.
+    return [_Step(edge, forward=False) for edge in sources] + [
+        _Step(edge, forward=True, root_only=True) for edge in sources if edge.src_type == "dataset"
+    ]
 
 
 def _step_branch(step: _Step, visibility: Visibility | None, outer: str | None) -> str:

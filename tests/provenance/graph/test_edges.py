@@ -4,8 +4,10 @@ upstream slice and the PROV export."""
 
 from datetime import timedelta
 from decimal import Decimal
+from http import HTTPStatus
 
 import pytest
+from prov.model import ProvDerivation, ProvDocument, ProvEntity, ProvUsage
 
 from marketplace.models import DatasetContributor, VersionDerivation
 from marketplace.services import version_set_status
@@ -185,3 +187,25 @@ def test_a_walk_from_several_roots_is_one_query(graph, django_assert_num_queries
         Node("run", g.r1.pk): 1,
         Node("run", g.r4.pk): 1,
     }
+
+
+def test_the_export_from_a_dataset_follows_its_versions(graph, api_as, mallory):
+    g = graph
+    response = api_as(mallory).get(
+        "/api/v1/provenance/export", {"format": "prov-json", "root": g.key("D(a3)"), "depth": 2}
+    )
+    assert response.status_code == HTTPStatus.OK
+    doc = ProvDocument.deserialize(content=response.content.decode(), format="json")
+    # both ways from "Blend" at depth 2: a3, its parents a1 and c1, c4 derived from it, run r1.
+    assert {str(e.identifier) for e in doc.get_records(ProvEntity)} == {
+        f"coop:version-{v.pk}" for v in (g.a1, g.c1, g.a3, g.c4)
+    }
+    assert {
+        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
+        for r in doc.get_records(ProvDerivation)
+    } == {
+        (f"coop:version-{g.a3.pk}", f"coop:version-{g.a1.pk}"),
+        (f"coop:version-{g.a3.pk}", f"coop:version-{g.c1.pk}"),
+        (f"coop:version-{g.c4.pk}", f"coop:version-{g.a3.pk}"),
+    }
+    assert sum(1 for _ in doc.get_records(ProvUsage)) == 4 + 2  # 4 checks; r1 used a1 and a3
