@@ -21,7 +21,7 @@ exported; the relations are those whose ends are both in that part, and a kept e
 its agents (uploader, contributors, owner, recorder) along.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,13 @@ def prov_document(
     def ends(kind: str) -> list[tuple[Node, Node, Edge]]:
         return sorted(((e.src, e.dst, e) for e in edges if e.kind == kind), key=lambda t: t[:2])
 
+    def weighted(kind: str) -> Iterator[tuple[Node, Node, str]]:
+        """The kind's edges with both ends kept, in the order of the target then the source
+        (a child's parents, a run's inputs), with the weight as text."""
+        for src, dst, edge in sorted(ends(kind), key=lambda t: (t[1], t[0])):
+            if kept(src) and kept(dst):
+                yield src, dst, weight_text(edge.weight) or ""
+
     # Every visible version has its dataset edge, every model its owner, every run its model.
     dataset_of = {dst.id: src.id for src, dst, _ in ends("version") if kept(dst)}
     uploader_of = {dst.id: src.id for src, dst, _ in ends("uploaded")}
@@ -121,14 +128,12 @@ def prov_document(
                 entity, f"coop:member-{member}", other_attributes={"coop:share": int(share)}
             )
 
-    # wasDerivedFrom(child, parent): in the order of the child, then the parent.
-    for parent, child, edge in sorted(ends("derived"), key=lambda t: (t[1], t[0])):
-        if kept(parent) and kept(child):
-            doc.wasDerivedFrom(
-                f"coop:version-{child.id}",
-                f"coop:version-{parent.id}",
-                other_attributes={"coop:weight": weight_text(edge.weight) or ""},
-            )
+    for parent, child, weight in weighted("derived"):
+        doc.wasDerivedFrom(
+            f"coop:version-{child.id}",
+            f"coop:version-{parent.id}",
+            other_attributes={"coop:weight": weight},
+        )
 
     for m in models_list:
         attributes: dict[str, Any] = {"prov:label": m.name}
@@ -143,13 +148,12 @@ def prov_document(
         doc.wasAssociatedWith(run, f"coop:member-{r.recorded_by_id}")
         if model_of[r.pk] in owner_of:
             doc.wasGeneratedBy(f"coop:model-{model_of[r.pk]}", run, r.ended_at)
-    for version_node, run_node, edge in sorted(ends("used"), key=lambda t: (t[1], t[0])):
-        if kept(version_node) and kept(run_node):
-            doc.used(
-                f"coop:run-{run_node.id}",
-                f"coop:version-{version_node.id}",
-                other_attributes={"coop:weight": weight_text(edge.weight) or ""},
-            )
+    for version, run_node, weight in weighted("used"):
+        doc.used(
+            f"coop:run-{run_node.id}",
+            f"coop:version-{version.id}",
+            other_attributes={"coop:weight": weight},
+        )
     return doc
 
 

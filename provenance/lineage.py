@@ -380,31 +380,9 @@ def _roots(roots: int) -> str:
     return "VALUES " + ", ".join(["(CAST(%s AS TEXT), CAST(%s AS BIGINT))"] * roots)
 
 
+# Building the text costs about as much as planning a small walk; requests repeat a few
+# shapes.
 @functools.lru_cache(maxsize=256)
-def _cached_walk_sql(
-    direction: Direction,
-    with_as_of: bool,
-    vendor: Vendor,
-    roots: int,
-    bounded: bool,
-    kinds: frozenset[str],
-    visibility: Visibility | None,
-    with_times: bool,
-) -> str:
-    # Building the text costs about as much as planning a small walk; requests repeat a few
-    # shapes.
-    return walk_sql(
-        direction,
-        with_as_of=with_as_of,
-        vendor=vendor,
-        roots=roots,
-        bounded=bounded,
-        kinds=kinds,
-        visibility=visibility,
-        with_times=with_times,
-    )
-
-
 def walk_sql(
     direction: Direction,
     *,
@@ -412,7 +390,7 @@ def walk_sql(
     vendor: Vendor = "postgresql",
     roots: int = 1,
     bounded: bool = True,
-    kinds: Collection[str] = EDGE_KINDS,
+    kinds: frozenset[str] | tuple[str, ...] = EDGE_KINDS,
     visibility: Visibility | None = None,
     with_times: bool = False,
 ) -> str:
@@ -556,15 +534,15 @@ def run_walk(
     ``depth=None`` walks without a limit (the answer's depths are then 0 or 1); edges carry
     their creation time only ``with_times``."""
     cursor.execute(
-        _cached_walk_sql(
+        walk_sql(
             direction,
-            as_of is not None,
-            vendor,
-            len(roots),
-            depth is not None,
-            frozenset(kinds),
-            visibility,
-            with_times,
+            with_as_of=as_of is not None,
+            vendor=vendor,
+            roots=len(roots),
+            bounded=depth is not None,
+            kinds=frozenset(kinds),
+            visibility=visibility,
+            with_times=with_times,
         ),
         walk_params(roots, depth, as_of),
     )
