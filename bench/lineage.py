@@ -1,14 +1,21 @@
 """Lineage traversal at scale: the API's recursive CTE on PostgreSQL against a networkx baseline.
 
     .venv/bin/python bench/lineage.py [--dsn postgres://postgres@127.0.0.1:5432/postgres]
+        [--against REV] [--db-name NAME]
 
 Builds a synthetic provenance graph of 100,000 nodes and 500,000 edges in its own database
-(``coop_bench_lineage``, created and dropped here), in tables with the same names, columns and
-indexes as the project's (see the docstring of ``provenance.lineage``), bulk-loaded with COPY.
-It then times upstream and downstream walks at depth 10 from random starting nodes with
-exactly the SQL the API runs (``provenance.lineage.walk_sql``, through a client-side-binding
-cursor as Django uses), and, in the same run, the same walks in networkx after loading the
-same edges into a DiGraph.
+(``coop_bench_lineage`` or ``--db-name``, created and dropped here), in tables with the same
+names, columns and indexes as the project's (see the docstring of ``provenance.lineage``),
+bulk-loaded with COPY. It then times upstream and downstream walks at depth 10 from random
+starting nodes with exactly the SQL the API runs (``provenance.lineage.walk_sql`` with the
+public visibility, through a client-side-binding cursor as Django uses), and, in the same run,
+the same walks in networkx after loading the same edges into a DiGraph.
+
+``--against REV`` also times the traversal of another commit (its ``provenance/lineage.py``,
+read with ``git show`` into a throwaway module) on the same database and the same starts,
+alternating which of the two goes first at each start, so both see the same load; it prints
+both and the ratio of their p95s. Its answers must equal the current ones except upstream of a
+dataset, where the current walk also goes through the dataset's versions (a superset).
 
 The graph's shape follows the cooperative: 5,000 members, 10,000 datasets, 60,000 versions,
 15,000 training runs and 10,000 models. Versions belong to 300 subject domains; a derived
@@ -20,9 +27,11 @@ a run uses versions from one or two domains. Edges: 20,000 contributed, 60,000 u
 import argparse
 import random
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +42,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import drop_database, recreate_database
-from provenance.lineage import EDGES_SQL, run_walk
+from provenance.lineage import EDGES_SQL, PUBLIC, Direction, Node, run_walk
 
 DB_NAME = "coop_bench_lineage"
 MEMBERS, DATASETS, VERSIONS, RUNS, MODELS = 5_000, 10_000, 60_000, 15_000, 10_000
@@ -219,14 +228,83 @@ def summary(name: str, timings: list[float], sizes: list[int]) -> str:
     )
 
 
+DIRECTIONS: tuple[Direction, ...] = ("upstream", "downstream")
+# A walk: (cursor, node key, direction) → the node keys it reached.
+Walk = Callable[[psycopg.Cursor, str, Direction], set[str]]
+
+
+def current_walk(cursor: psycopg.Cursor, key: str, direction: Direction) -> set[str]:
+    node_type, node_id = key.split(":")
+    graph = run_walk(
+        cursor,
+        roots=[Node(node_type, int(node_id))],
+        direction=direction,
+        depth=DEPTH,
+        visibility=PUBLIC,
+    )
+    return {node.key for node in graph.nodes}
+
+
+def walk_of_commit(rev: str) -> Walk:
+    """The traversal as commit ``rev`` wrote it, loaded from git into a throwaway module."""
+    repo = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{rev}:provenance/lineage.py"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = types.ModuleType(f"lineage_at_{rev}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{rev}:provenance/lineage.py", "exec"), module.__dict__)  # noqa: S102
+
+    def walk(cursor: psycopg.Cursor, key: str, direction: Direction) -> set[str]:
+        node_type, node_id = key.split(":")
+        graph = module.run_walk(
+            cursor, root_type=node_type, root_id=int(node_id), direction=direction, depth=DEPTH
+        )
+        return set(graph.nodes)
+
+    return walk
+
+
+def timed(
+    walk: Walk, cursor: psycopg.Cursor, key: str, direction: Direction
+) -> tuple[float, set[str]]:
+    t = time.perf_counter()
+    reached = walk(cursor, key, direction)
+    return (time.perf_counter() - t) * 1000, reached
+
+
+def networkx_reach(
+    digraph: nx.DiGraph, reverse: nx.DiGraph, key: str, direction: str, datasets_as_versions: bool
+) -> set[str]:
+    """What a walk must reach. Upstream of a dataset, the current walk also steps down to the
+    dataset's versions and goes upstream from them (a dataset stands for its versions)."""
+    graph = reverse if direction == "upstream" else digraph
+    reached = set(nx.single_source_shortest_path_length(graph, key, cutoff=DEPTH))
+    if datasets_as_versions and direction == "upstream" and key.startswith("dataset:"):
+        for version in digraph.successors(key):
+            reached |= set(nx.single_source_shortest_path_length(reverse, version, DEPTH - 1))
+    return reached
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dsn", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--db-name", default=DB_NAME, help="the database to create and drop")
     parser.add_argument("--samples", type=int, default=SAMPLES)
     parser.add_argument("--keep", action="store_true", help="keep the database to inspect plans")
+    parser.add_argument(
+        "--against", metavar="REV", help="also time this commit's traversal, interleaved"
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     began = time.perf_counter()
+    walks: dict[str, Walk] = {"current": current_walk}
+    if args.against:
+        walks[args.against] = walk_of_commit(args.against)
 
     t = time.perf_counter()
     g = Synthetic(rng)
@@ -238,44 +316,30 @@ def main() -> None:
         f"generated {len(nodes):,} nodes and {len(edges):,} edges in {time.perf_counter() - t:.1f}s"
     )
 
-    recreate_database(args.dsn, DB_NAME, force=False)
+    recreate_database(args.dsn, args.db_name, force=False)
+    # (walk name, direction) → per-start timings and answers, in the order of ``starts``
+    timings: dict[tuple[str, Direction], list[float]] = {}
+    results: dict[tuple[str, Direction], list[set[str]]] = {}
     try:
-        with psycopg.connect(admin_dsn(args.dsn, DB_NAME)) as conn:
+        with psycopg.connect(admin_dsn(args.dsn, args.db_name)) as conn:
             t = time.perf_counter()
             load(conn, g, rng)
             print(f"loaded PostgreSQL (COPY + indexes + ANALYZE) in {time.perf_counter() - t:.1f}s")
             conn.autocommit = True
             starts = rng.sample(nodes, args.samples)
-            rows = []
-            results: dict[tuple[str, str], set[str]] = {}
             cursor = psycopg.ClientCursor(conn)  # Django's default: client-side binding
-            for direction in ("upstream", "downstream"):
+            for direction in DIRECTIONS:
                 # warm the cache, as a running server would be
-                for key in starts[:20]:
-                    node_type, node_id = key.split(":")
-                    run_walk(
-                        cursor,
-                        root_type=node_type,
-                        root_id=int(node_id),
-                        direction=direction,
-                        depth=DEPTH,
-                    )
-                timings, sizes = [], []
-                for key in starts:
-                    node_type, node_id = key.split(":")
-                    t = time.perf_counter()
-                    graph = run_walk(
-                        cursor,
-                        root_type=node_type,
-                        root_id=int(node_id),
-                        direction=direction,
-                        depth=DEPTH,
-                    )
-                    timings.append((time.perf_counter() - t) * 1000)
-                    sizes.append(len(graph.nodes))
-                    results[(direction, key)] = set(graph.nodes)
-                rows.append(summary(f"PostgreSQL recursive CTE, {direction}", timings, sizes))
-            plan_key = max(starts, key=lambda k: len(results[("upstream", k)]))
+                for walk in walks.values():
+                    for key in starts[:20]:
+                        walk(cursor, key, direction)
+                for i, key in enumerate(starts):
+                    # Alternate which walk goes first, so neither always meets a colder cache.
+                    order = list(walks.items())
+                    for name, walk in order if i % 2 == 0 else reversed(order):
+                        ms, reached = timed(walk, cursor, key, direction)
+                        timings.setdefault((name, direction), []).append(ms)
+                        results.setdefault((name, direction), []).append(reached)
             # The baseline loads the same edge set from the same database into memory.
             t = time.perf_counter()
             digraph = nx.DiGraph()
@@ -288,37 +352,56 @@ def main() -> None:
             assert digraph.number_of_edges() == len(edges)
     finally:
         if not args.keep:
-            drop_database(args.dsn, DB_NAME, force=False)
+            drop_database(args.dsn, args.db_name, force=False)
 
+    rows = []
+    for (name, direction), times in timings.items():
+        sizes = [len(r) for r in results[(name, direction)]]
+        label = "PostgreSQL recursive CTE" + ("" if name == "current" else f" at {name}")
+        rows.append(summary(f"{label}, {direction}", times, sizes))
+        if direction == "upstream":
+            # The starts whose answers did not change (all but datasets), for a like-for-like view.
+            same = [i for i, key in enumerate(starts) if not key.startswith("dataset:")]
+            rows.append(
+                summary(
+                    f"{label}, upstream, non-dataset starts",
+                    [times[i] for i in same],
+                    [sizes[i] for i in same],
+                )
+            )
     reverse = digraph.reverse(copy=False)
-    for direction, graph_ in (("upstream", reverse), ("downstream", digraph)):
-        timings, sizes = [], []
-        for key in starts:
+    for direction in DIRECTIONS:
+        nx_timings, sizes = [], []
+        for i, key in enumerate(starts):
             t = time.perf_counter()
-            reached = nx.single_source_shortest_path_length(graph_, key, cutoff=DEPTH)
-            timings.append((time.perf_counter() - t) * 1000)
+            reached = nx.single_source_shortest_path_length(
+                reverse if direction == "upstream" else digraph, key, cutoff=DEPTH
+            )
+            nx_timings.append((time.perf_counter() - t) * 1000)
             sizes.append(len(reached))
-            # Both implementations must agree on what is reachable.
-            assert set(reached) == results[(direction, key)], (direction, key)
-        rows.append(summary(f"networkx in memory, {direction}", timings, sizes))
+            # Every implementation must agree with networkx on what is reachable.
+            for name in walks:
+                expected = networkx_reach(digraph, reverse, key, direction, name == "current")
+                assert results[(name, direction)][i] == expected, (name, direction, key)
+        rows.append(summary(f"networkx in memory, {direction}", nx_timings, sizes))
 
     print()
-    print(
-        f"depth {DEPTH}, {args.samples} random start nodes (all node types), same starts for both"
-    )
+    print(f"depth {DEPTH}, {args.samples} random start nodes (all node types), same starts for all")
     print("| traversal | queries | p50 ms | p95 ms | max ms | mean nodes reached | max nodes |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     print()
+    if args.against:
+        for direction in ("upstream", "downstream"):
+            now, then = (pct(timings[(n, direction)], 0.95) for n in ("current", args.against))
+            print(f"p95 {direction}: current / {args.against} = {now:.1f} / {then:.1f} ms", end="")
+            print(f" = {now / then:.2f}x")
     print(
         f"networkx baseline: reading the 500,000 edges from PostgreSQL into a DiGraph took "
         f"{nx_load:.1f}s (not in its per-query times; the CTE needs no load at all)."
     )
-    print(
-        f"largest upstream answer came from {plan_key}; total run time "
-        f"{time.perf_counter() - began:.0f}s."
-    )
+    print(f"total run time {time.perf_counter() - began:.0f}s.")
 
 
 if __name__ == "__main__":

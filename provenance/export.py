@@ -13,64 +13,93 @@ Mapping (the ``coop:`` namespace carries identifiers and weights):
   contributor of its dataset (``coop:share``); a model ``wasAttributedTo`` its owner; an upload
   ``wasAssociatedWith`` its uploader and a run ``wasAssociatedWith`` the member who recorded it.
 
+It is built from the graph's one edge definition (``provenance.lineage``) as a visibility
+shows it (the public graph: admitted versions); each relation above is one kind of edge, save
+the upload and check activities and the run's recorder, which are facts of the node itself.
 With a root, only the part of the graph around it (upstream and downstream to the depth) is
-exported; the relations are those whose ends are both in that part.
+exported; the relations are those whose ends are both in that part, and a kept entity brings
+its agents (uploader, contributors, owner, recorder) along.
 """
 
+from collections.abc import Collection, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from prov.model import ProvDocument
 
-from marketplace.models import DatasetContributor, DatasetVersion, VersionDerivation, VersionStatus
-from provenance.lineage import weight_text
-from provenance.models import Model, TrainingRun, TrainingRunInput
+from marketplace.models import DatasetVersion
+from provenance import selectors
+from provenance.lineage import PUBLIC, Edge, Node, Visibility, weight_text
+from provenance.models import Model, TrainingRun
 
 NAMESPACE = "https://data-coop.example/ns/provenance#"
 
 
-def _ids(nodes: set[str] | None, node_type: str) -> set[int] | None:
+def _edges(nodes: Collection[Node] | None, visibility: Visibility) -> set[Edge]:
+    """The visible edges the document needs: all of them, or those touching the part plus the
+    contributions to its versions' datasets (a version's shareholders come with it)."""
     if nodes is None:
-        return None
-    prefix = node_type + ":"
-    return {int(n[len(prefix) :]) for n in nodes if n.startswith(prefix)}
+        return set(selectors.graph_edges(visibility=visibility))
+    if not nodes:
+        return set()
+    around = selectors.graph_walk(
+        roots=nodes, directions=["upstream", "downstream"], depth=1, visibility=visibility
+    )
+    versions = [node for node in nodes if node.type == "version"]
+    if versions:
+        around.merge(
+            selectors.graph_walk(
+                roots=versions,
+                directions=["upstream"],
+                depth=2,
+                kinds=["version", "contributed"],
+                visibility=visibility,
+            )
+        )
+    return around.edges
 
 
-def prov_document(*, nodes: set[str] | None = None) -> ProvDocument:
-    """The whole graph, or the part whose node keys (``"version:12"``) are in ``nodes``."""
+def prov_document(
+    *, nodes: Collection[Node] | None = None, visibility: Visibility = PUBLIC
+) -> ProvDocument:
+    """The whole graph as ``visibility`` shows it, or the part made of ``nodes``."""
+    edges = _edges(nodes, visibility)
+    part = None if nodes is None else set(nodes)
+
+    def kept(node: Node) -> bool:
+        return part is None or node in part
+
+    def ends(kind: str) -> list[tuple[Node, Node, Edge]]:
+        return sorted(((e.src, e.dst, e) for e in edges if e.kind == kind), key=lambda t: t[:2])
+
+    def weighted(kind: str) -> Iterator[tuple[Node, Node, str]]:
+        """The kind's edges with both ends kept, in the order of the target then the source
+        (a child's parents, a run's inputs), with the weight as text."""
+        for src, dst, edge in sorted(ends(kind), key=lambda t: (t[1], t[0])):
+            if kept(src) and kept(dst):
+                yield src, dst, weight_text(edge.weight) or ""
+
+    # Every visible version has its dataset edge, every model its owner, every run its model.
+    dataset_of = {dst.id: src.id for src, dst, _ in ends("version") if kept(dst)}
+    uploader_of = {dst.id: src.id for src, dst, _ in ends("uploaded")}
+    owner_of = {dst.id: src.id for src, dst, _ in ends("owns") if kept(dst)}
+    model_of = {src.id: dst.id for src, dst, _ in ends("generated") if kept(src)}
+    shares: dict[int, list[tuple[int, Decimal]]] = {}
+    for src, dst, edge in ends("contributed"):
+        shares.setdefault(dst.id, []).append((src.id, edge.weight or Decimal(0)))
+
+    versions_list = list(
+        DatasetVersion.objects.filter(pk__in=dataset_of).select_related("dataset").order_by("pk")
+    )
+    models_list = list(Model.objects.filter(pk__in=owner_of).order_by("pk"))
+    runs_list = list(TrainingRun.objects.filter(pk__in=model_of).order_by("pk"))
+
     doc = ProvDocument()
     doc.add_namespace("coop", NAMESPACE)
-
-    versions = DatasetVersion.objects.filter(status=VersionStatus.ADMITTED).select_related(
-        "dataset"
-    )
-    version_ids = _ids(nodes, "version")
-    if version_ids is not None:
-        versions = versions.filter(pk__in=version_ids)
-    versions_list = list(versions.order_by("pk"))
-    kept_versions = {v.pk for v in versions_list}
-    models = Model.objects.order_by("pk")
-    model_ids = _ids(nodes, "model")
-    if model_ids is not None:
-        models = models.filter(pk__in=model_ids)
-    models_list = list(models)
-    runs = TrainingRun.objects.order_by("pk")
-    run_ids = _ids(nodes, "run")
-    if run_ids is not None:
-        runs = runs.filter(pk__in=run_ids)
-    runs_list = list(runs)
-    kept_runs = {r.pk for r in runs_list}
-
-    agents: set[int] = set()
-    contributors = DatasetContributor.objects.filter(
-        dataset_id__in={v.dataset_id for v in versions_list}
-    ).order_by("dataset_id", "user_id")
-    by_dataset: dict[int, list[DatasetContributor]] = {}
-    for membership in contributors:
-        by_dataset.setdefault(membership.dataset_id, []).append(membership)
-    agents |= {m.user_id for m in contributors}
-    agents |= {v.uploaded_by_id for v in versions_list}
-    agents |= {m.owner_id for m in models_list}
+    agents = {uploader_of[v.pk] for v in versions_list}
+    agents |= {member for v in versions_list for member, _ in shares.get(dataset_of[v.pk], [])}
+    agents |= set(owner_of.values())
     agents |= {r.recorded_by_id for r in runs_list}
     for user in get_user_model().objects.filter(pk__in=agents).order_by("pk"):
         doc.agent(f"coop:member-{user.pk}", {"prov:label": user.get_username()})
@@ -90,25 +119,20 @@ def prov_document(*, nodes: set[str] | None = None) -> ProvDocument:
         upload = f"coop:upload-{v.pk}"
         doc.activity(upload, v.created_at, v.created_at, {"prov:label": f"upload of {entity}"})
         doc.wasGeneratedBy(entity, upload, v.created_at)
-        doc.wasAssociatedWith(upload, f"coop:member-{v.uploaded_by_id}")
+        doc.wasAssociatedWith(upload, f"coop:member-{uploader_of[v.pk]}")
         check = f"coop:check-{v.pk}"
         doc.activity(check, None, v.status_changed_at, {"prov:label": f"quality check of {entity}"})
         doc.used(check, entity)
-        for membership in by_dataset.get(v.dataset_id, []):
+        for member, share in shares.get(dataset_of[v.pk], []):
             doc.wasAttributedTo(
-                entity,
-                f"coop:member-{membership.user_id}",
-                other_attributes={"coop:share": membership.share_weight},
+                entity, f"coop:member-{member}", other_attributes={"coop:share": int(share)}
             )
 
-    derivations = VersionDerivation.objects.filter(
-        child_id__in=kept_versions, parent_id__in=kept_versions
-    ).order_by("child_id", "parent_id")
-    for link in derivations:
+    for parent, child, weight in weighted("derived"):
         doc.wasDerivedFrom(
-            f"coop:version-{link.child_id}",
-            f"coop:version-{link.parent_id}",
-            other_attributes={"coop:weight": weight_text(link.weight) or ""},
+            f"coop:version-{child.id}",
+            f"coop:version-{parent.id}",
+            other_attributes={"coop:weight": weight},
         )
 
     for m in models_list:
@@ -116,26 +140,22 @@ def prov_document(*, nodes: set[str] | None = None) -> ProvDocument:
         if m.artifact_cid:
             attributes["coop:artifact"] = m.artifact_cid
         doc.entity(f"coop:model-{m.pk}", attributes)
-        doc.wasAttributedTo(f"coop:model-{m.pk}", f"coop:member-{m.owner_id}")
+        doc.wasAttributedTo(f"coop:model-{m.pk}", f"coop:member-{owner_of[m.pk]}")
 
-    kept_models = {m.pk for m in models_list}
     for r in runs_list:
         run = f"coop:run-{r.pk}"
         doc.activity(run, r.started_at, r.ended_at, {"prov:label": f"training run {r.pk}"})
         doc.wasAssociatedWith(run, f"coop:member-{r.recorded_by_id}")
-        if r.model_id in kept_models:
-            doc.wasGeneratedBy(f"coop:model-{r.model_id}", run, r.ended_at)
-    inputs = TrainingRunInput.objects.filter(
-        run_id__in=kept_runs, version_id__in=kept_versions
-    ).order_by("run_id", "version_id")
-    for use in inputs:
+        if model_of[r.pk] in owner_of:
+            doc.wasGeneratedBy(f"coop:model-{model_of[r.pk]}", run, r.ended_at)
+    for version, run_node, weight in weighted("used"):
         doc.used(
-            f"coop:run-{use.run_id}",
-            f"coop:version-{use.version_id}",
-            other_attributes={"coop:weight": weight_text(use.weight) or ""},
+            f"coop:run-{run_node.id}",
+            f"coop:version-{version.id}",
+            other_attributes={"coop:weight": weight},
         )
     return doc
 
 
-def prov_json(*, nodes: set[str] | None = None) -> str:
-    return str(prov_document(nodes=nodes).serialize(format="json"))
+def prov_json(*, nodes: Collection[Node] | None = None, visibility: Visibility = PUBLIC) -> str:
+    return str(prov_document(nodes=nodes, visibility=visibility).serialize(format="json"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 
 from ipfs.cid import is_cid, normalize_cid
 from marketplace import selectors as market
@@ -161,22 +161,11 @@ def training_run_record(
 
 # --- Derivations declared after upload ----------------------------------------------------
 
-# Every version reachable downstream of the child through derivations. UNION keeps each id
-# once, so the walk ends even on a (corrupt) cycle.
-_DESCENDANTS_SQL = """
-WITH RECURSIVE down(id) AS (
-    SELECT child_id FROM marketplace_versionderivation WHERE parent_id = %s
-  UNION
-    SELECT d.child_id FROM marketplace_versionderivation d JOIN down ON d.parent_id = down.id
-)
-SELECT id FROM down
-"""
-
 
 def _descendants(version_id: int) -> set[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(_DESCENDANTS_SQL, [version_id])
-        return {int(row[0]) for row in cursor.fetchall()}
+    """Every version derived, directly or not, from ``version_id`` (whatever its status),
+    read through the graph's one edge definition."""
+    return selectors.versions_downstream(version_id)
 
 
 def derivation_add(

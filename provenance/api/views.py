@@ -30,6 +30,7 @@ from provenance.api.serializers import (
     RunSerializer,
 )
 from provenance.export import prov_json
+from provenance.lineage import Node
 from provenance.models import Model, TrainingRun, TrainingRunInput
 from provenance.openlineage import EventInvalid, parse_run_event
 
@@ -154,6 +155,7 @@ def lineage_from_query(query: Any, user: Any) -> dict[str, Any]:
         depth=depth,
         as_of=v.get("as_of"),
         notice=notice,
+        visibility=selectors.visibility_for(user),
     )
 
 
@@ -270,11 +272,14 @@ class ProvExportView(APIView):
     def get(self, request: Request) -> Response:
         params = ExportQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        nodes = None
+        nodes: set[Node] | None = None
         if "root" in params.validated_data:
             query = {"node": params.validated_data["root"], "direction": "both"}
             if "depth" in params.validated_data:
                 query["depth"] = params.validated_data["depth"]
             answer = lineage_from_query(query, request.user)
-            nodes = {node["id"] for node in answer["nodes"]}
-        return Response(prov_json(nodes=nodes), content_type="application/json")
+            nodes = {selectors.parse_node(node["id"]) for node in answer["nodes"]}
+        return Response(
+            prov_json(nodes=nodes, visibility=selectors.visibility_for(request.user)),
+            content_type="application/json",
+        )
