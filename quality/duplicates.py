@@ -1,0 +1,141 @@
+"""The duplicate-rows rule (``expect_compound_columns_to_be_unique``) over any number of
+columns, one column in memory at a time, with the result Great Expectations gives for the whole
+frame. No database access here.
+
+GX computes this rule as ``~frame[column_list].duplicated(keep=False)`` on the rows its
+``ignore_row_if`` keeps, which needs every listed column in memory at once: with the default
+policy's "every column" that is the whole table, the gate's largest cost (see
+docs/benchmarks.md). pandas' ``duplicated`` factorizes each column and combines the codes into
+one key per row; this module does the same, a column at a time, so the key is exact (no hash
+can collide) and only one column plus two integer arrays are held. The few unexpected rows
+shown in the report are then read back, and GX's own formatter builds the result, so it is
+identical to GX's on every file that fits in memory (tests/quality/test_bounded.py).
+
+Cells GX cannot hash (nested JSON objects and arrays) are compared by their canonical JSON
+text; GX itself fails on them ("unhashable type"), which rejected valid nested files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from quality.reading import Source
+
+IGNORE_ROW_IF = ("all_values_are_missing", "any_value_is_missing", "never")
+# Keys stay below 2**62 so that key * (codes + 1) cannot overflow int64.
+_KEY_LIMIT = 2**62
+
+
+def is_nested(data_type: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_struct(data_type)
+        or pa.types.is_list(data_type)
+        or pa.types.is_large_list(data_type)
+        or pa.types.is_fixed_size_list(data_type)
+        or pa.types.is_map(data_type)
+    )
+
+
+def canonical(value: Any) -> Any:
+    """A hashable stand-in for a nested cell; other cells are returned as they are."""
+    if isinstance(value, dict | list | tuple | np.ndarray):
+        return json.dumps(_plain(value), sort_keys=True, default=str)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def hashable(series: pd.Series, data_type: pa.DataType) -> pd.Series:
+    """The series with nested cells as canonical JSON, so it can be factorized."""
+    if not is_nested(data_type):
+        return series
+    return series.map(canonical).astype(object)
+
+
+def can_compute(kwargs: dict[str, Any], names: list[str]) -> bool:
+    """Whether this module computes the rule (otherwise GX does, and reports its own error)."""
+    column_list = kwargs.get("column_list")
+    return (
+        isinstance(column_list, list)
+        and len(column_list) >= 2
+        and all(isinstance(c, str) and c in names for c in column_list)
+        and len(set(column_list)) == len(column_list)
+        and kwargs.get("ignore_row_if", "all_values_are_missing") in IGNORE_ROW_IF
+        and not kwargs.get("row_condition")
+    )
+
+
+def compound_unique(
+    source: Source,
+    column_list: list[str],
+    *,
+    ignore_row_if: str,
+    sample: int,
+    series_of: Callable[[str], pd.Series],
+) -> dict[str, Any]:
+    """The counts GX's map expectations report, computed a column at a time.
+
+    ``series_of(name)`` gives a column as the gate's frames hold it (see checks.column_frame).
+    Returns ``element_count``, ``filtered``, ``unexpected_count``, ``values`` (the first
+    ``sample`` unexpected rows as dicts) and ``index`` (their index labels).
+    """
+    rows = source.num_rows
+    key = np.zeros(rows, dtype=np.int64)
+    bound = 1
+    all_missing = np.ones(rows, dtype=bool)
+    any_missing = np.zeros(rows, dtype=bool)
+    types = {field.name: field.type for field in source.schema}
+    for name in column_list:
+        series = series_of(name)
+        missing = series.isna().to_numpy(dtype=bool)
+        all_missing &= missing
+        any_missing |= missing
+        codes, uniques = pd.factorize(hashable(series, types[name]))
+        width = len(uniques) + 1  # missing values (code -1) are one more value, as in pandas
+        if bound * width >= _KEY_LIMIT:
+            key = pd.factorize(key)[0].astype(np.int64)
+            bound = int(key.max()) + 1 if rows else 1
+        key = key * width + (codes.astype(np.int64) + 1)
+        bound *= width
+        del series, codes, uniques, missing
+    if ignore_row_if == "all_values_are_missing":
+        kept = ~all_missing
+    elif ignore_row_if == "any_value_is_missing":
+        kept = ~any_missing
+    else:
+        kept = np.ones(rows, dtype=bool)
+    del all_missing, any_missing
+    duplicated = np.zeros(rows, dtype=bool)
+    duplicated[kept] = pd.Series(key[kept]).duplicated(keep=False).to_numpy()
+    del key
+    positions = np.flatnonzero(duplicated)[:sample]
+    parts = {}
+    index: list[Any] = []
+    for name in column_list if len(positions) else []:
+        series = series_of(name)
+        taken = series.iloc[positions]
+        index = list(taken.index)
+        parts[name] = taken.reset_index(drop=True)
+        del series
+    values = pd.DataFrame(parts).to_dict("records") if len(positions) else []
+    return {
+        "element_count": rows,
+        "filtered": int(kept.sum()),
+        "unexpected_count": int(duplicated.sum()),
+        "values": values,
+        "index": index,
+    }
