@@ -427,6 +427,7 @@ def _compound_result(source: Source, check: Check, dtypes: dict[str, str]) -> di
     )
     from great_expectations.expectations.expectation import _format_map_output, _mostly_success
     from great_expectations.expectations.expectation_configuration import parse_result_format
+    from great_expectations.expectations.metrics.util import compute_unexpected_pandas_indices
 
     def series_of(name: str) -> pd.Series:
         frame = column_frame(source, [name])
@@ -447,14 +448,22 @@ def _compound_result(source: Source, check: Check, dtypes: dict[str, str]) -> di
         success = _mostly_success(
             counts["filtered"], counts["unexpected_count"], kwargs.get("mostly", 1.0)
         )
+    result_format = parse_result_format(RESULT_FORMAT)
+    shown = counts["rows"]
     formatted = _format_map_output(
-        result_format=parse_result_format(RESULT_FORMAT),
+        result_format=result_format,
         success=success,
         element_count=counts["element_count"],
         nonnull_count=counts["filtered"],
         unexpected_count=counts["unexpected_count"],
-        unexpected_list=counts["values"],
-        unexpected_index_list=counts["index"],
+        unexpected_list=shown.to_dict("records"),
+        unexpected_index_list=compute_unexpected_pandas_indices(
+            domain_records_df=shown,
+            expectation_domain_column_list=kwargs["column_list"],
+            result_format=result_format,
+            execution_engine=None,  # only read for unexpected_index_column_names
+            metrics={},
+        ),
     )
     meta = {"rule_id": check.id, "source": check.source, "severity": check.severity}
     configuration = build_expectation(
@@ -475,7 +484,12 @@ def _schema_dtypes(source: Source, names: list[str], dtypes: dict[str, str]) -> 
 
 
 def run_groups(
-    source: Source, checks: list[Check], *, workers: int = 1, group_bytes: int = GROUP_BYTES
+    source: Source,
+    checks: list[Check],
+    *,
+    workers: int = 1,
+    group_bytes: int = GROUP_BYTES,
+    parallel_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate by column groups and merge the results in suite order (matched by the rule
     id in ``meta``), with the dtype of every column. With ``workers`` > 1 and a large table,
@@ -487,7 +501,7 @@ def run_groups(
         return {"success": True, "results": [], "statistics": {}}, dtypes
     unique, aliases = _deduplicated(checks)
     groups, compound = plan(unique, source, group_bytes=group_bytes)
-    parallel = workers > 1 and len(groups) > 1 and source.num_rows >= PARALLEL_MIN_ROWS
+    parallel = workers > 1 and len(groups) > 1 and source.num_rows >= parallel_min_rows
     pieces: list[tuple[dict[str, Any] | None, dict[str, str]]]
     if parallel:
         import multiprocessing
@@ -749,6 +763,7 @@ def gate(
     workers: int = 1,
     limits: Limits | None = None,
     group_bytes: int = GROUP_BYTES,
+    parallel_min_rows: int = PARALLEL_MIN_ROWS,
 ) -> GateOutcome:
     """Read and check one file in bounded memory; never raises for a bad file (it is
     rejected with a reason). Scratch files go next to the file and are removed after."""
@@ -765,7 +780,13 @@ def gate(
             declared_schema=declared_schema,
             columns=columns,
         )
-        gx_result, dtypes = run_groups(source, checks, workers=workers, group_bytes=group_bytes)
+        gx_result, dtypes = run_groups(
+            source,
+            checks,
+            workers=workers,
+            group_bytes=group_bytes,
+            parallel_min_rows=parallel_min_rows,
+        )
         return _decided(
             checks,
             gx_result,

@@ -90,8 +90,8 @@ def compound_unique(
     """The counts GX's map expectations report, computed a column at a time.
 
     ``series_of(name)`` gives a column as the gate's frames hold it (see checks.column_frame).
-    Returns ``element_count``, ``filtered``, ``unexpected_count``, ``values`` (the first
-    ``sample`` unexpected rows as dicts) and ``index`` (their index labels).
+    Returns ``element_count``, ``filtered`` (rows ``ignore_row_if`` keeps),
+    ``unexpected_count`` and ``rows``: the first ``sample`` unexpected rows, with their index.
     """
     rows = source.num_rows
     key = np.zeros(rows, dtype=np.int64)
@@ -124,18 +124,16 @@ def compound_unique(
     del key
     positions = np.flatnonzero(duplicated)[:sample]
     parts = {}
-    index: list[Any] = []
+    index = pd.RangeIndex(0)
     for name in column_list if len(positions) else []:
-        series = series_of(name)
-        taken = series.iloc[positions]
-        index = list(taken.index)
+        taken = series_of(name).iloc[positions]
+        index = taken.index  # the file's own index labels (Parquet written by pandas)
         parts[name] = taken.reset_index(drop=True)
-        del series
-    values = pd.DataFrame(parts).to_dict("records") if len(positions) else []
+    shown = pd.DataFrame(parts, columns=column_list)
+    shown.index = index
     return {
         "element_count": rows,
         "filtered": int(kept.sum()),
         "unexpected_count": int(duplicated.sum()),
-        "values": values,
-        "index": index,
+        "rows": shown,
     }

@@ -268,26 +268,36 @@ def _stream_to_ipc(reader: Any, out: Path, limits: Limits) -> tuple[int, dict[st
 
 def _csv_source(path: Path, out: Path, limits: Limits) -> Source:
     fixed: dict[str, pa.DataType] = {}
+    # The types of the last attempt that got past its first block.
+    names: list[str] = []
+    types: dict[str, pa.DataType] = {}
     while True:
         options = pa_csv.ConvertOptions(strings_can_be_null=True, column_types=fixed)
-        reader = pa_csv.open_csv(
-            path,
-            read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-            convert_options=options,
-        )
-        schema = reader.schema
-        problems = column_name_problems(schema.names)
-        if problems:
-            raise ParseFailure("Column names must be unique and non-empty: " + "; ".join(problems))
         try:
+            # Opening converts the first block already, with the types fixed so far.
+            reader = pa_csv.open_csv(
+                path,
+                read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+                convert_options=options,
+            )
+            problems = column_name_problems(reader.schema.names)
+            if problems:
+                raise ParseFailure(
+                    "Column names must be unique and non-empty: " + "; ".join(problems)
+                )
+            schema = reader.schema
+            names = list(schema.names)
+            types = {f.name: f.type for f in schema}
             rows, per_column = _stream_to_ipc(reader, out, limits)
         except pa.ArrowInvalid as exc:
             failed = _CONVERSION.match(str(exc))
             if failed is None:
                 raise
-            name = schema.names[int(failed.group(1))]
+            name = names[int(failed.group(1))] if names else ""
+            if name not in types:
+                raise
             # The next type of arrow's inference order, and start over (see the docstring).
-            fixed[name] = _looser(schema.field(name).type)
+            fixed[name] = types[name] = _looser(types[name])
             continue
         return Source(schema, rows, out, "ipc", per_column)
 
