@@ -12,20 +12,27 @@ Why a child process started with ``subprocess``:
 - A native crash (libarrow on a pathological file) kills only the child; the parent sees the
   signal and refuses the file with a reason.
 
-The request and the outcome travel as JSON files in the check's temporary folder. Run as
-``python -m quality.isolation REQUEST OUTCOME``.
+Starting Python with GX takes 3-8 s here, so each parent process keeps one warm server
+(``python -m quality.isolation --serve``, GX imported) that forks a fresh child per check; the
+child sets the limit and runs the gate, and the server reports its pid and exit status. The
+request and the outcome travel as JSON files in the check's temporary folder; a single check
+also runs as ``python -m quality.isolation REQUEST OUTCOME``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +65,89 @@ def _outcome(data: dict[str, Any]) -> Any:
     from quality.checks import GateOutcome
 
     return GateOutcome(**data)
+
+
+class _Zygote:
+    """A warm process (GX already imported: a cold start takes 3-8 s) that forks one child per
+    check. One per parent process; started again if it died or the parent was forked."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.owner = 0
+
+    def ready(self) -> subprocess.Popen[bytes]:
+        proc = self.proc
+        if proc is None or proc.poll() is not None or self.owner != os.getpid():
+            # glibc's per-thread arenas reserve 64 MiB of address space each; they count
+            # against RLIMIT_AS without being used.
+            env = dict(os.environ, MALLOC_ARENA_MAX="2")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "quality.isolation", "--serve"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,
+            )
+            self.proc, self.owner = proc, os.getpid()
+        return proc
+
+
+_ZYGOTE = _Zygote()
+
+
+def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> dict[str, Any] | None:
+    assert proc.stdout is not None  # noqa: S101 - set by Popen(stdout=PIPE)
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    ready, _, _ = select.select([proc.stdout], [], [], left)
+    if not ready:
+        return None
+    line = proc.stdout.readline()
+    if not line:
+        raise ChildProcessError("the check process server stopped")
+    data: dict[str, Any] = json.loads(line)
+    return data
+
+
+def _run_in_child(request: Path, result: Path, errors: Path, timeout: float) -> int | None:
+    """The child's exit status (negative: killed by that signal), or None on timeout."""
+    deadline = time.monotonic() + timeout
+    with _ZYGOTE.lock:
+        for attempt in (1, 2):
+            proc = _ZYGOTE.ready()
+            assert proc.stdin is not None  # noqa: S101 - set by Popen(stdin=PIPE)
+            try:
+                line = json.dumps([str(request), str(result), str(errors)]) + "\n"
+                proc.stdin.write(line.encode())
+                proc.stdin.flush()
+                started = _read_line(proc, deadline)
+            except (BrokenPipeError, ChildProcessError):
+                proc.kill()
+                proc.wait()
+                if attempt == 2:
+                    raise
+                continue
+            if started is None:
+                proc.kill()
+                proc.wait()
+                return None
+            pid = int(started["pid"])
+            done = None
+            try:
+                done = _read_line(proc, deadline)
+            finally:
+                if done is None:
+                    # Whatever stopped the wait (the timeout, Celery's soft time limit), the
+                    # child goes, and so does the server, whose next line is now out of step.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                    proc.kill()
+                    proc.wait()
+            return None if done is None else int(done["code"])
+    return None
 
 
 def gate_isolated(
@@ -96,33 +186,13 @@ def gate_isolated(
             }
         )
     )
-    # glibc's per-thread arenas reserve 64 MiB of address space each; they count against
-    # RLIMIT_AS without being used.
-    env = dict(os.environ, MALLOC_ARENA_MAX="2")
     expected = "the checks run on the file"
-    with errors.open("wb") as stderr:
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "quality.isolation", str(request), str(result)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-        try:
-            code = child.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            code = None
-        finally:
-            # Whatever stops the wait (the timeout, Celery's soft time limit), the child goes.
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    code = _run_in_child(request, result, errors, timeout)
     if code is None:
         return _outcome(_refusal(expected, f"the checks did not finish within {timeout:g} s."))
     if code == 0 and result.exists():
         return _outcome(json.loads(result.read_text()))
-    tail = errors.read_text(errors="replace")[-2000:]
+    tail = errors.read_text(errors="replace")[-2000:] if errors.exists() else ""
     log.warning("quality check child for %s ended with %s:\n%s", path.name, code, tail)
     if code < 0:
         name = signal.Signals(-code).name
@@ -136,6 +206,36 @@ def gate_isolated(
     else:
         reason = f"the checks could not run on this file (the check process exited with {code})."
     return _outcome(_refusal(expected, reason))
+
+
+def serve() -> int:
+    """The warm server: one request per line on stdin, a forked child per request; answers
+    ``{"pid": n}`` when the child starts and ``{"code": c}`` when it ends. Ends at EOF."""
+    import great_expectations  # noqa: F401 - imported once here, inherited by every child
+
+    from quality import checks  # noqa: F401
+
+    for line in sys.stdin:
+        request, result, errors = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                # The server's pipes are its protocol: the child writes only to its own file.
+                fd = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                code = main([request, result])
+            finally:
+                os._exit(code)
+        sys.stdout.write(json.dumps({"pid": pid}) + "\n")
+        sys.stdout.flush()
+        _, status = os.waitpid(pid, 0)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        sys.stdout.write(json.dumps({"code": code}) + "\n")
+        sys.stdout.flush()
+    return 0
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -183,4 +283,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main(sys.argv[1:]))
