@@ -425,6 +425,7 @@ def _compound_result(source: Source, check: Check, dtypes: dict[str, str]) -> di
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
     )
+    from great_expectations.execution_engine import PandasExecutionEngine
     from great_expectations.expectations.expectation import _format_map_output, _mostly_success
     from great_expectations.expectations.expectation_configuration import parse_result_format
     from great_expectations.expectations.metrics.util import compute_unexpected_pandas_indices
@@ -450,6 +451,13 @@ def _compound_result(source: Source, check: Check, dtypes: dict[str, str]) -> di
         )
     result_format = parse_result_format(RESULT_FORMAT)
     shown = counts["rows"]
+    index_list: Any = compute_unexpected_pandas_indices(
+        domain_records_df=shown,
+        expectation_domain_column_list=kwargs["column_list"],
+        result_format=result_format,
+        execution_engine=PandasExecutionEngine(),
+        metrics={},
+    )
     formatted = _format_map_output(
         result_format=result_format,
         success=success,
@@ -457,13 +465,9 @@ def _compound_result(source: Source, check: Check, dtypes: dict[str, str]) -> di
         nonnull_count=counts["filtered"],
         unexpected_count=counts["unexpected_count"],
         unexpected_list=shown.to_dict("records"),
-        unexpected_index_list=compute_unexpected_pandas_indices(
-            domain_records_df=shown,
-            expectation_domain_column_list=kwargs["column_list"],
-            result_format=result_format,
-            execution_engine=None,  # only read for unexpected_index_column_names
-            metrics={},
-        ),
+        # Positions, or dicts of the index's values when the file has a named index (GX's
+        # annotation says list[int]).
+        unexpected_index_list=index_list,
     )
     meta = {"rule_id": check.id, "source": check.source, "severity": check.severity}
     configuration = build_expectation(

@@ -124,7 +124,7 @@ def compound_unique(
     del key
     positions = np.flatnonzero(duplicated)[:sample]
     parts = {}
-    index = pd.RangeIndex(0)
+    index: pd.Index = pd.RangeIndex(0)
     for name in column_list if len(positions) else []:
         taken = series_of(name).iloc[positions]
         index = taken.index  # the file's own index labels (Parquet written by pandas)

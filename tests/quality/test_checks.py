@@ -154,6 +154,7 @@ def test_parallel_validation_gives_identical_results(tmp_path):
         parallel_min_rows=1,
     )
     assert parallel.rows == single.rows
+    assert parallel.gx_result is not None
     assert parallel.gx_result["results"] == single.gx_result["results"]
 
 
