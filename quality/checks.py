@@ -487,6 +487,11 @@ def _schema_dtypes(source: Source, names: list[str], dtypes: dict[str, str]) -> 
             dtypes[name] = str(column_frame(source, [name])[name].dtype)
 
 
+def _run_compound(source: Source, check: Check) -> tuple[dict[str, Any], dict[str, str]]:
+    dtypes: dict[str, str] = {}
+    return _compound_result(source, check, dtypes), dtypes
+
+
 def run_groups(
     source: Source,
     checks: list[Check],
@@ -497,34 +502,45 @@ def run_groups(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate by column groups and merge the results in suite order (matched by the rule
     id in ``meta``), with the dtype of every column. With ``workers`` > 1 and a large table,
-    groups run in forked processes while this one computes the duplicate-rows checks."""
+    the groups are smaller (about a share of the table each) and they and the duplicate-rows
+    checks run in that many forked processes; each reads only its own columns."""
     names = frame_columns(source.schema)
     dtypes: dict[str, str] = {}
     if not checks:
         _schema_dtypes(source, names, dtypes)
         return {"success": True, "results": [], "statistics": {}}, dtypes
     unique, aliases = _deduplicated(checks)
-    groups, compound = plan(unique, source, group_bytes=group_bytes)
-    parallel = workers > 1 and len(groups) > 1 and source.num_rows >= parallel_min_rows
-    pieces: list[tuple[dict[str, Any] | None, dict[str, str]]]
+    parallel = workers > 1 and source.num_rows >= parallel_min_rows
     if parallel:
+        share = -(-sum(source.column_bytes.values()) // workers)
+        group_bytes = max(1, min(group_bytes, share))
+    groups, compound = plan(unique, source, group_bytes=group_bytes)
+    tasks: list[tuple[Any, Source, Any]] = [(_run_group, source, g) for g in groups]
+    tasks += [(_run_compound, source, c) for c in compound]
+    pieces: list[tuple[dict[str, Any] | None, dict[str, str]]]
+    if parallel and len(tasks) > 1:
         import multiprocessing
 
+        # Largest first, so that the last task to start is a short one.
+        tasks.sort(key=lambda t: t[0] is _run_group and not t[2].columns)
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(groups)), mp_context=multiprocessing.get_context("fork")
+            max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork")
         ) as pool:
-            futures = [pool.submit(_run_group, source, group) for group in groups]
-            results = [_compound_result(source, check, dtypes) for check in compound]
+            futures = [pool.submit(run, src, item) for run, src, item in tasks]
             pieces = [future.result() for future in futures]
     else:
-        pieces = [_run_group(source, group) for group in groups]
-        results = [_compound_result(source, check, dtypes) for check in compound]
+        pieces = [run(src, item) for run, src, item in tasks]
     envelope: dict[str, Any] | None = None
-    for data, group_dtypes in pieces:
-        dtypes.update(group_dtypes)
-        if data is not None:
+    results: list[dict[str, Any]] = []
+    for data, piece_dtypes in pieces:
+        dtypes.update(piece_dtypes)
+        if data is None:
+            continue
+        if "results" in data:  # a group's whole validation result
             envelope = envelope or data
             results.extend(data["results"])
+        else:  # one duplicate-rows result
+            results.append(data)
     _schema_dtypes(source, names, dtypes)
     if envelope is None:
         envelope = _validate(_batch(pd.DataFrame(columns=names)), [], "gate")
