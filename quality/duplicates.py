@@ -67,7 +67,8 @@ def hashable(series: pd.Series, data_type: pa.DataType) -> pd.Series:
 
 
 def can_compute(kwargs: dict[str, Any], names: list[str]) -> bool:
-    """Whether this module computes the rule (otherwise GX does, and reports its own error)."""
+    """Whether this module computes a duplicate-rows rule (otherwise GX does, and reports its
+    own error)."""
     column_list = kwargs.get("column_list")
     return (
         isinstance(column_list, list)
@@ -79,7 +80,23 @@ def can_compute(kwargs: dict[str, Any], names: list[str]) -> bool:
     )
 
 
-def compound_unique(
+def can_compute_column(kwargs: dict[str, Any], names: list[str]) -> bool:
+    """The same for "values of a column are unique" (GX holds several copies of the column
+    and two hash tables of its values for it)."""
+    return (
+        isinstance(kwargs.get("column"), str)
+        and kwargs["column"] in names
+        and not kwargs.get("row_condition")
+        and set(kwargs) <= {"column", "mostly", "batch_id"}
+    )
+
+
+def _dense(key: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64), len(uniques)
+
+
+def count_duplicates(
     source: Source,
     column_list: list[str],
     *,
@@ -87,15 +104,18 @@ def compound_unique(
     sample: int,
     series_of: Callable[[str], pd.Series],
 ) -> dict[str, Any]:
-    """The counts GX's map expectations report, computed a column at a time.
+    """The counts GX's map expectations report for duplicate rows across ``column_list``
+    (one column: duplicate values, nulls left out as GX's column expectations do), computed
+    a column at a time.
 
     ``series_of(name)`` gives a column as the gate's frames hold it (see checks.column_frame).
-    Returns ``element_count``, ``filtered`` (rows ``ignore_row_if`` keeps),
-    ``unexpected_count`` and ``rows``: the first ``sample`` unexpected rows, with their index.
+    Returns ``element_count``, ``filtered`` (the rows considered), ``unexpected_count`` and
+    ``rows``: the first ``sample`` unexpected rows, with the file's index.
     """
     rows = source.num_rows
     key = np.zeros(rows, dtype=np.int64)
     bound = 1
+    injective = False  # once every row has its own key, later columns cannot make duplicates
     all_missing = np.ones(rows, dtype=bool)
     any_missing = np.zeros(rows, dtype=bool)
     types = {field.name: field.type for field in source.schema}
@@ -104,14 +124,16 @@ def compound_unique(
         missing = series.isna().to_numpy(dtype=bool)
         all_missing &= missing
         any_missing |= missing
-        codes, uniques = pd.factorize(hashable(series, types[name]))
-        width = len(uniques) + 1  # missing values (code -1) are one more value, as in pandas
-        if bound * width >= _KEY_LIMIT:
-            key = pd.factorize(key)[0].astype(np.int64)
-            bound = int(key.max()) + 1 if rows else 1
-        key = key * width + (codes.astype(np.int64) + 1)
-        bound *= width
-        del series, codes, uniques, missing
+        if not injective:
+            codes, uniques = pd.factorize(hashable(series, types[name]))
+            width = len(uniques) + 1  # missing values (code -1) are one more value, as pandas
+            if bound * width >= _KEY_LIMIT:
+                key, bound = _dense(key)
+            key = key * width + (codes.astype(np.int64) + 1)
+            bound *= width
+            injective = len(uniques) == rows
+            del codes, uniques
+        del series, missing
     if ignore_row_if == "all_values_are_missing":
         kept = ~all_missing
     elif ignore_row_if == "any_value_is_missing":
@@ -120,7 +142,11 @@ def compound_unique(
         kept = np.ones(rows, dtype=bool)
     del all_missing, any_missing
     duplicated = np.zeros(rows, dtype=bool)
-    duplicated[kept] = pd.Series(key[kept]).duplicated(keep=False).to_numpy()
+    if not injective and rows:
+        # A value's count among the kept rows: bincount of dense codes needs no hash table.
+        dense, size = _dense(key[kept])
+        duplicated[kept] = np.bincount(dense, minlength=size)[dense] > 1
+        del dense
     del key
     positions = np.flatnonzero(duplicated)[:sample]
     parts = {}

@@ -56,6 +56,16 @@ RULES = [
         "kwargs": {"min_value": 10, "max_value": None},
     },
     {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "pm25", "min_value": 1}},
+    {
+        "type": "expect_column_values_to_be_unique",
+        "kwargs": {"column": "pm25", "mostly": 0.5},
+        "severity": "warning",
+    },
+    {
+        "type": "expect_column_values_to_be_unique",
+        "kwargs": {"column": "ts"},
+        "severity": "warning",
+    },
 ]
 
 
@@ -187,7 +197,7 @@ def test_nested_json_lines_objects_pass_the_duplicate_rows_rule(tmp_path):
         rows["policy:3"]["sample"]
         == [{"station": {"name": "A", "at": [38.7, -9.1]}, "readings": [1, 2], "n": 1}] * 2
     )
-    assert rows["rules:1"]["sample"] == ["[1, 2]", "[1, 2]"]
+    assert rows["rules:1"]["sample"] == [[1, 2], [1, 2]]
 
 
 def gate(path, fmt, limits=None):
