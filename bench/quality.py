@@ -6,7 +6,8 @@ interleaved:
 
 - today-2: the old gate, in-process, 2 forked GX workers (QUALITY_WORKERS' default);
 - bounded-1 / bounded-2: the gate as the worker runs it now (quality.isolation: a warm check
-  server forks a child with RLIMIT_AS, which reads by column groups), 1 or 2 GX processes.
+  server forks a child with RLIMIT_AS, which reads by column groups), 1 or 2 GX processes
+  (bounded-2 in parallel whatever the size; production stops at QUALITY_PARALLEL_MAX_BYTES).
 
 Wall time is the gate alone (read, validate, summarise), not the database writes. Peak memory
 is the largest sum, sampled every 50 ms, of the proportional set sizes (PSS) of the mode's
@@ -207,13 +208,18 @@ def child(mode: str, csv: Path) -> None:
                 return isolation.gate_isolated(
                     copy,
                     "csv",
+                    policy_rules=DEFAULT_POLICY_RULES,
+                    dataset_rules=RULES,
+                    declared_schema=None,
                     workers=int(workers),
                     limits=Limits().as_dict(),
                     memory_bytes=4 * 1024**3,
                     group_bytes=256 * 1024**2,
                     parallel_min_rows=200_000,
+                    # Production runs groups in parallel only up to 512 MiB of table (so
+                    # above that bounded-2 would be bounded-1); here they always are.
+                    parallel_max_bytes=2**62,
                     timeout=3300,
-                    **kwargs,
                 )
 
             # Warm the check server (GX imported), as a worker has after its first check.
@@ -231,6 +237,7 @@ def child(mode: str, csv: Path) -> None:
                 memory_bytes=4 * 1024**3,
                 group_bytes=256 * 1024**2,
                 parallel_min_rows=200_000,
+                parallel_max_bytes=512 * 1024**2,
                 timeout=300,
             )
         sampler.start()

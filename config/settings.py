@@ -241,8 +241,10 @@ QUALITY_MAX_EXPANDED_BYTES = env_int("QUALITY_MAX_EXPANDED_BYTES", 4 * 1024**3)
 QUALITY_MAX_JSON_DEPTH = env_int("QUALITY_MAX_JSON_DEPTH", 64)
 # Arrow bytes of the columns GX validates together (quality.checks.plan).
 QUALITY_GROUP_BYTES = env_int("QUALITY_GROUP_BYTES", 256 * 1024**2)
-# Groups run in forked GX workers only from this many rows (measured in bench/quality.py).
+# Groups run in forked GX workers only from this many rows, and only up to this many Arrow
+# bytes of table (above it two workers would double the peak; see bench/quality.py).
 QUALITY_PARALLEL_MIN_ROWS = env_int("QUALITY_PARALLEL_MIN_ROWS", 200_000)
+QUALITY_PARALLEL_MAX_BYTES = env_int("QUALITY_PARALLEL_MAX_BYTES", 512 * 1024**2)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -310,6 +310,11 @@ COMPOUND = "expect_compound_columns_to_be_unique"
 UNIQUE = "expect_column_values_to_be_unique"
 # The Arrow bytes one group of columns may hold (a single larger column is a group alone).
 GROUP_BYTES = 256 * 1024**2
+# Above this, a group's expectations are validated one at a time (see _run_group).
+ONE_BY_ONE_BYTES = 64 * 1024**2
+# Groups run in parallel only for tables up to this size: two processes each holding a large
+# column and GX's copies of it would double the peak (measured in bench/quality.py).
+PARALLEL_MAX_BYTES = 512 * 1024**2
 
 
 @dataclass
@@ -425,7 +430,18 @@ def _run_group(source: Source, group: Group) -> tuple[dict[str, Any] | None, dic
         dtypes = {str(c): str(frame[c].dtype) for c in frame.columns}
     if not group.checks:
         return None, dtypes
-    data = _validate(_batch(frame), group.checks, "gate")
+    batch = _batch(frame)
+    held = sum(source.column_bytes.get(c, 0) for c in group.columns)
+    if held <= ONE_BY_ONE_BYTES or len(group.checks) == 1:
+        data = _validate(batch, group.checks, "gate")
+    else:
+        # GX computes every metric of a suite before it evaluates any, so on a large column
+        # each further expectation adds its own copies (about 4x the column each, measured).
+        # One at a time holds one expectation's at most.
+        pieces = [_validate(batch, [check], "gate") for check in group.checks]
+        data = pieces[0]
+        data["results"] = [r for piece in pieces for r in piece["results"]]
+    del batch, frame
     _release()
     return data, dtypes
 
@@ -531,20 +547,23 @@ def run_groups(
     workers: int = 1,
     group_bytes: int = GROUP_BYTES,
     parallel_min_rows: int = PARALLEL_MIN_ROWS,
+    parallel_max_bytes: int = PARALLEL_MAX_BYTES,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate by column groups and merge the results in suite order (matched by the rule
     id in ``meta``), with the dtype of every column. With ``workers`` > 1 and a large table,
-    the groups are smaller (about a share of the table each) and they and the duplicate-rows
-    checks run in that many forked processes; each reads only its own columns."""
+    (from ``parallel_min_rows`` rows up to ``parallel_max_bytes``), the groups are smaller (a
+    share of the table each) and they and the duplicate-rows checks run in that many forked
+    processes; each reads only its own columns."""
     names = frame_columns(source.schema)
     dtypes: dict[str, str] = {}
     if not checks:
         _schema_dtypes(source, names, dtypes)
         return {"success": True, "results": [], "statistics": {}}, dtypes
     unique, aliases = _deduplicated(checks)
-    parallel = workers > 1 and source.num_rows >= parallel_min_rows
+    total = sum(source.column_bytes.values())
+    parallel = workers > 1 and parallel_min_rows <= source.num_rows and total <= parallel_max_bytes
     if parallel:
-        share = -(-sum(source.column_bytes.values()) // workers)
+        share = -(-total // workers)
         group_bytes = max(1, min(group_bytes, share))
     groups, compound = plan(unique, source, group_bytes=group_bytes)
     tasks: list[tuple[Any, Source, Any]] = [(_run_group, source, g) for g in groups]
@@ -816,6 +835,7 @@ def gate(
     limits: Limits | None = None,
     group_bytes: int = GROUP_BYTES,
     parallel_min_rows: int = PARALLEL_MIN_ROWS,
+    parallel_max_bytes: int = PARALLEL_MAX_BYTES,
 ) -> GateOutcome:
     """Read and check one file in bounded memory; never raises for a bad file (it is
     rejected with a reason). Scratch files go next to the file and are removed after."""
@@ -838,6 +858,7 @@ def gate(
             workers=workers,
             group_bytes=group_bytes,
             parallel_min_rows=parallel_min_rows,
+            parallel_max_bytes=parallel_max_bytes,
         )
         return _decided(
             checks,

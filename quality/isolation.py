@@ -162,6 +162,7 @@ def gate_isolated(
     memory_bytes: int,
     group_bytes: int,
     parallel_min_rows: int,
+    parallel_max_bytes: int,
     timeout: float,
 ) -> Any:
     """``quality.checks.gate`` in a child process limited to ``memory_bytes`` of address space
@@ -183,6 +184,7 @@ def gate_isolated(
                 "memory_bytes": memory_bytes,
                 "group_bytes": group_bytes,
                 "parallel_min_rows": parallel_min_rows,
+                "parallel_max_bytes": parallel_max_bytes,
             }
         )
     )
@@ -263,6 +265,7 @@ def main(argv: list[str]) -> int:
                 limits=Limits(**request["limits"]),
                 group_bytes=int(request["group_bytes"]),
                 parallel_min_rows=int(request["parallel_min_rows"]),
+                parallel_max_bytes=int(request["parallel_max_bytes"]),
             )
         )
     except MemoryError:

@@ -259,6 +259,7 @@ def gate_run(
             memory_bytes=settings.QUALITY_CHECK_MEMORY_BYTES,
             group_bytes=settings.QUALITY_GROUP_BYTES,
             parallel_min_rows=settings.QUALITY_PARALLEL_MIN_ROWS,
+            parallel_max_bytes=settings.QUALITY_PARALLEL_MAX_BYTES,
             timeout=settings.QUALITY_CHECK_TIMEOUT_SECONDS,
         )
     except Exception as exc:

@@ -100,14 +100,18 @@ def assert_identical(old, new):
 
 
 @pytest.mark.parametrize(
-    "options",
+    ("options", "one_by_one"),
     [
-        {},
+        ({}, False),
+        # Each expectation validated alone, as on a large column.
+        ({}, True),
         # One column per group, and groups in two forked processes.
-        {"group_bytes": 1, "workers": 2, "parallel_min_rows": 1},
+        ({"group_bytes": 1, "workers": 2, "parallel_min_rows": 1}, False),
     ],
 )
-def test_results_equal_the_whole_frame_gate_on_csv(tmp_path, options):
+def test_results_equal_the_whole_frame_gate_on_csv(tmp_path, monkeypatch, options, one_by_one):
+    if one_by_one:
+        monkeypatch.setattr(checks, "ONE_BY_ONE_BYTES", 0)
     path = tmp_path / "air.csv"
     air(3000).to_csv(path, index=False)
     old, new = both(path, "csv", **options)

@@ -82,6 +82,7 @@ def check(path: Path, fmt: str, *, limits: Limits, memory_bytes: int):
         memory_bytes=memory_bytes,
         group_bytes=256 * 1024**2,
         parallel_min_rows=200_000,
+        parallel_max_bytes=512 * 1024**2,
         timeout=300,
     )
 
