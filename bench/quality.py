@@ -153,14 +153,20 @@ class TreeRss(threading.Thread):
 
 
 def today_module(tmp: Path):
-    """The base commit's quality/checks.py, importable beside the current quality package."""
-    source = subprocess.run(
-        ["git", "show", f"{BASE_COMMIT}:quality/checks.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """The base commit's quality/checks.py, importable beside the current quality package
+    (``BENCH_TODAY_SOURCE`` names a copy of it, for a tree without git)."""
+    copy = os.environ.get("BENCH_TODAY_SOURCE")
+    source = (
+        Path(copy).read_text()
+        if copy
+        else subprocess.run(
+            ["git", "show", f"{BASE_COMMIT}:quality/checks.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     path = tmp / "checks_today.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("checks_today", path)
