@@ -203,7 +203,7 @@ def child(mode: str, csv: Path) -> None:
                 return old.gate(csv, "csv", workers=int(workers), **kwargs)
         else:
             from quality import isolation
-            from quality.reading import Limits
+            from quality.checks import Options
 
             folder = Path(tmp) / "check"
             folder.mkdir()
@@ -217,14 +217,10 @@ def child(mode: str, csv: Path) -> None:
                     policy_rules=DEFAULT_POLICY_RULES,
                     dataset_rules=RULES,
                     declared_schema=None,
-                    workers=int(workers),
-                    limits=Limits().as_dict(),
-                    memory_bytes=4 * 1024**3,
-                    group_bytes=256 * 1024**2,
-                    parallel_min_rows=200_000,
                     # Production runs groups in parallel only up to 512 MiB of table (so
                     # above that bounded-2 would be bounded-1); here they always are.
-                    parallel_max_bytes=2**62,
+                    options=Options(workers=int(workers), parallel_max_bytes=2**62),
+                    memory_bytes=4 * 1024**3,
                     timeout=3300,
                 )
 
@@ -238,12 +234,8 @@ def child(mode: str, csv: Path) -> None:
                 policy_rules=[],
                 dataset_rules=[],
                 declared_schema=None,
-                workers=1,
-                limits=Limits().as_dict(),
+                options=Options(),
                 memory_bytes=4 * 1024**3,
-                group_bytes=256 * 1024**2,
-                parallel_min_rows=200_000,
-                parallel_max_bytes=512 * 1024**2,
                 timeout=300,
             )
         sampler.start()

@@ -1,17 +1,28 @@
 """The quality gate's computation: read a file, expand the suite for its columns, run it with
 Great Expectations, and summarise the result for people. No database access here.
 
+The file is never held whole (a 1.5 GB CSV needed about 8 GB that way, see
+docs/benchmarks.md): ``quality.reading`` hands out columns, ``plan`` groups the expectations
+by the columns they read, and each group is validated by GX on a frame of only those columns;
+the duplicate-rows and unique-values rules, which need every row's values at once, are counted
+a column at a time by ``quality.duplicates``. The results are those of one GX suite on the
+whole frame (``gate_whole_frame``, kept as the reference; tests/quality/test_bounded.py).
+
 Facts about GX 1.24 / pandas 3 this module relies on:
 
 - Results come back grouped by column, not in suite order, so each expectation carries its
-  rule id in ``meta`` and results are matched by it.
+  rule id in ``meta`` and results are matched by it (also across groups).
 - Text columns have dtype ``str``; timestamps are normalised to naive UTC at read time so a
   rule compares them against full ISO datetimes (a date-only string does not compare).
-- One ephemeral context per gate run, progress bars and analytics off.
+- One ephemeral context per group, progress bars and analytics off.
+- GX computes every metric of a suite before evaluating any, and its pandas metrics copy the
+  column several times (about 4x per expectation, measured), so a large group is validated
+  one expectation at a time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -21,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from quality import duplicates
@@ -317,6 +329,24 @@ ONE_BY_ONE_BYTES = 64 * 1024**2
 PARALLEL_MAX_BYTES = 512 * 1024**2
 
 
+@dataclass(frozen=True)
+class Options:
+    """How one gate run reads and validates (the settings' values, see services.gate_options)."""
+
+    workers: int = 1
+    limits: Limits = field(default_factory=Limits)
+    group_bytes: int = GROUP_BYTES
+    parallel_min_rows: int = PARALLEL_MIN_ROWS
+    parallel_max_bytes: int = PARALLEL_MAX_BYTES
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Options:
+        return cls(**{**data, "limits": Limits(**data["limits"])})
+
+
 @dataclass
 class Group:
     """Checks that run together on a frame of only these columns."""
@@ -424,26 +454,166 @@ def _group_frame(source: Source, group: Group) -> pd.DataFrame:
 
 def _run_group(source: Source, group: Group) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """GX's result for one group (None when it has no checks), and its columns' dtypes."""
+    checks = list(group.checks)
+    results: list[dict[str, Any]] = []
+    dtypes: dict[str, str] = {}
+    if _by_row_batches(source, group):
+        merged, dtypes = _run_row_batches(source, group)
+        results = [r for r in merged.values() if r is not None]
+        checks = [c for c in checks if merged.get(c.id) is None]
+        if not checks:
+            return {"results": results, "success": None}, dtypes
     frame = _group_frame(source, group)
-    dtypes = {}
     if group.frame == "columns":
         dtypes = {str(c): str(frame[c].dtype) for c in frame.columns}
-    if not group.checks:
+    if not checks:
         return None, dtypes
     batch = _batch(frame)
     held = sum(source.column_bytes.get(c, 0) for c in group.columns)
-    if held <= ONE_BY_ONE_BYTES or len(group.checks) == 1:
-        data = _validate(batch, group.checks, "gate")
+    if held <= ONE_BY_ONE_BYTES or len(checks) == 1:
+        data = _validate(batch, checks, "gate")
     else:
         # GX computes every metric of a suite before it evaluates any, so on a large column
         # each further expectation adds its own copies (about 4x the column each, measured).
         # One at a time holds one expectation's at most.
-        pieces = [_validate(batch, [check], "gate") for check in group.checks]
+        pieces = [_validate(batch, [check], "gate") for check in checks]
         data = pieces[0]
         data["results"] = [r for piece in pieces for r in piece["results"]]
+    data["results"] = results + data["results"]
     del batch, frame
     _release()
     return data, dtypes
+
+
+# Expectations GX decides row by row: over row batches in order their counts add up and their
+# first unexpected values are the first of the whole column, so they run on BATCH_ROWS rows at
+# a time and GX's own _validate decides from the summed metrics.
+ROW_BY_ROW = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_match_regex_list",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_column_values_to_match_strftime_format",
+        "expect_column_values_to_be_dateutil_parseable",
+        "expect_column_values_to_be_json_parseable",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+    }
+)
+NON_NULL_SHARE = "expect_column_proportion_of_non_null_values_to_be_between"
+BATCH_ROWS = 2_000_000
+
+
+def _by_row_batches(source: Source, group: Group) -> bool:
+    return (
+        group.frame == "columns"
+        and not group.hashable
+        and source.num_rows > BATCH_ROWS
+        # Index labels of a pandas-written file are not positions; those read whole.
+        and source.schema.pandas_metadata is None
+        and any(c.type in ROW_BY_ROW or c.type == NON_NULL_SHARE for c in group.checks)
+    )
+
+
+def _whole_dtypes(table: Any) -> dict[str, Any]:
+    """The dtype each column has when converted whole: a slice without missing values would
+    give int64 where the whole integer column gives float64 (object for booleans)."""
+    import pyarrow as pa
+
+    empty = to_frame(table.slice(0, 0))
+    out: dict[str, Any] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        dtype: Any = empty[name].dtype
+        if column.null_count and pa.types.is_integer(column.type):
+            dtype = np.dtype("float64")
+        elif column.null_count and pa.types.is_boolean(column.type):
+            dtype = np.dtype("object")
+        out[name] = dtype
+    return out
+
+
+def _run_row_batches(
+    source: Source, group: Group
+) -> tuple[dict[str, dict[str, Any] | None], dict[str, str]]:
+    """Results of the group's row-by-row checks (None where GX raised on a batch: that check
+    then runs on the whole column, so its error is GX's), and the columns' dtypes."""
+    table = source.read(group.columns)
+    dtypes = _whole_dtypes(table)
+    row_checks = [c for c in group.checks if c.type in ROW_BY_ROW]
+    pieces: dict[str, list[dict[str, Any]]] = {c.id: [] for c in row_checks}
+    non_null = dict.fromkeys(group.columns, 0)
+    for start in range(0, table.num_rows, BATCH_ROWS):
+        frame = to_frame(table.slice(start, BATCH_ROWS))[group.columns]
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        for name in group.columns:
+            if frame[name].dtype != dtypes[name]:
+                frame[name] = frame[name].astype(dtypes[name])
+            non_null[name] += int(frame[name].notna().sum())
+        if row_checks:
+            for result in _validate(_batch(frame), row_checks, "gate")["results"]:
+                pieces[_rule_id(result)].append(result)
+        del frame
+        _release()
+    del table
+    merged: dict[str, dict[str, Any] | None] = {}
+    for check in group.checks:
+        if check.type in ROW_BY_ROW:
+            merged[check.id] = _merge_rows(check, pieces[check.id])
+        elif check.type == NON_NULL_SHARE and check.kwargs.get("column") in non_null:
+            share = non_null[check.kwargs["column"]] / source.num_rows
+            merged[check.id] = _decided_by_gx(check, {"column.non_null_proportion": share})
+    return merged, {name: str(dtype) for name, dtype in dtypes.items()}
+
+
+def _decided_by_gx(check: Check, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The expectation's own GX decision and result from metrics computed here."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+
+    meta = {"rule_id": check.id, "source": check.source, "severity": check.severity}
+    expectation = build_expectation(check.type, {"batch_id": "gate-file", **check.kwargs}, meta)
+    decided = expectation._validate(
+        metrics=metrics, runtime_configuration={"result_format": RESULT_FORMAT}
+    )
+    result = ExpectationValidationResult(
+        success=decided["success"],
+        expectation_config=expectation.configuration,
+        result=decided.get("result", {}),
+    )
+    data: dict[str, Any] = result.to_json_dict()
+    return data
+
+
+def _merge_rows(check: Check, pieces: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not pieces or any((p.get("exception_info") or {}).get("raised_exception") for p in pieces):
+        return None
+    parts = [p.get("result") or {} for p in pieces]
+    if any("element_count" not in r or "unexpected_count" not in r for r in parts):
+        return None
+    meta = {"rule_id": check.id, "source": check.source, "severity": check.severity}
+    metric = build_expectation(check.type, check.kwargs, meta).map_metric
+    metrics: dict[str, Any] = {
+        "table.row_count": sum(r["element_count"] for r in parts),
+        f"{metric}.unexpected_count": sum(r["unexpected_count"] for r in parts),
+        f"{metric}.unexpected_values": [
+            v for r in parts for v in r.get("partial_unexpected_list", [])
+        ][:SAMPLE_SIZE],
+        f"{metric}.unexpected_index_list": [
+            i for r in parts for i in r.get("partial_unexpected_index_list", [])
+        ][:SAMPLE_SIZE],
+        f"{metric}.unexpected_index_query": None,
+    }
+    if all("missing_count" in r for r in parts):
+        metrics["column_values.nonnull.unexpected_count"] = sum(r["missing_count"] for r in parts)
+    return _decided_by_gx(check, metrics)
 
 
 def _release() -> None:
@@ -541,13 +711,7 @@ def _run_compound(source: Source, check: Check) -> tuple[dict[str, Any], dict[st
 
 
 def run_groups(
-    source: Source,
-    checks: list[Check],
-    *,
-    workers: int = 1,
-    group_bytes: int = GROUP_BYTES,
-    parallel_min_rows: int = PARALLEL_MIN_ROWS,
-    parallel_max_bytes: int = PARALLEL_MAX_BYTES,
+    source: Source, checks: list[Check], options: Options
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate by column groups and merge the results in suite order (matched by the rule
     id in ``meta``), with the dtype of every column. With ``workers`` > 1 and a large table,
@@ -561,7 +725,12 @@ def run_groups(
         return {"success": True, "results": [], "statistics": {}}, dtypes
     unique, aliases = _deduplicated(checks)
     total = sum(source.column_bytes.values())
-    parallel = workers > 1 and parallel_min_rows <= source.num_rows and total <= parallel_max_bytes
+    workers, group_bytes = options.workers, options.group_bytes
+    parallel = (
+        workers > 1
+        and options.parallel_min_rows <= source.num_rows
+        and total <= options.parallel_max_bytes
+    )
     if parallel:
         share = -(-total // workers)
         group_bytes = max(1, min(group_bytes, share))
@@ -587,8 +756,9 @@ def run_groups(
         dtypes.update(piece_dtypes)
         if data is None:
             continue
-        if "results" in data:  # a group's whole validation result
-            envelope = envelope or data
+        if "results" in data:  # a group's validation result (an envelope unless all merged)
+            if data.get("success") is not None:
+                envelope = envelope or data
             results.extend(data["results"])
         else:  # one duplicate-rows result
             results.append(data)
@@ -831,18 +1001,15 @@ def gate(
     policy_rules: list[dict[str, Any]],
     dataset_rules: list[dict[str, Any]],
     declared_schema: list[dict[str, str]] | None,
-    workers: int = 1,
-    limits: Limits | None = None,
-    group_bytes: int = GROUP_BYTES,
-    parallel_min_rows: int = PARALLEL_MIN_ROWS,
-    parallel_max_bytes: int = PARALLEL_MAX_BYTES,
+    options: Options | None = None,
 ) -> GateOutcome:
     """Read and check one file in bounded memory; never raises for a bad file (it is
     rejected with a reason). Scratch files go next to the file and are removed after."""
     label = LABELS.get(fmt, fmt)
     with tempfile.TemporaryDirectory(prefix="gate-", dir=path.parent) as scratch:
         try:
-            source = open_source(path, fmt, Path(scratch), limits or Limits())
+            options = options or Options()
+            source = open_source(path, fmt, Path(scratch), options.limits)
         except ParseFailure as exc:
             return _refused(label, exc)
         columns = frame_columns(source.schema)
@@ -852,14 +1019,7 @@ def gate(
             declared_schema=declared_schema,
             columns=columns,
         )
-        gx_result, dtypes = run_groups(
-            source,
-            checks,
-            workers=workers,
-            group_bytes=group_bytes,
-            parallel_min_rows=parallel_min_rows,
-            parallel_max_bytes=parallel_max_bytes,
-        )
+        gx_result, dtypes = run_groups(source, checks, options)
         return _decided(
             checks,
             gx_result,

@@ -34,7 +34,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from quality.checks import Options
 
 log = logging.getLogger(__name__)
 
@@ -112,40 +115,44 @@ def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> dict[str, Any]
     return data
 
 
+def _stop(proc: subprocess.Popen[bytes], pid: int | None) -> None:
+    """Kill the check child (if it started) and the server, whose next line would now be out
+    of step with the next request; the server is started again when next needed."""
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.kill()
+    proc.wait()
+
+
 def _run_in_child(request: Path, result: Path, errors: Path, timeout: float) -> int | None:
     """The child's exit status (negative: killed by that signal), or None on timeout."""
     deadline = time.monotonic() + timeout
+    line = (json.dumps([str(request), str(result), str(errors)]) + "\n").encode()
     with _ZYGOTE.lock:
         for attempt in (1, 2):
             proc = _ZYGOTE.ready()
             assert proc.stdin is not None  # noqa: S101 - set by Popen(stdin=PIPE)
+            pid: int | None = None
+            done = None
             try:
-                line = json.dumps([str(request), str(result), str(errors)]) + "\n"
-                proc.stdin.write(line.encode())
+                proc.stdin.write(line)
                 proc.stdin.flush()
                 started = _read_line(proc, deadline)
+                if started is not None:
+                    pid = int(started["pid"])
+                    done = _read_line(proc, deadline)
             except (BrokenPipeError, ChildProcessError):
-                proc.kill()
-                proc.wait()
+                # The server had died (killed, or its parent was forked): once more, afresh.
+                _stop(proc, pid)
                 if attempt == 2:
                     raise
                 continue
-            if started is None:
-                proc.kill()
-                proc.wait()
-                return None
-            pid = int(started["pid"])
-            done = None
-            try:
-                done = _read_line(proc, deadline)
             finally:
-                if done is None:
-                    # Whatever stopped the wait (the timeout, Celery's soft time limit), the
-                    # child goes, and so does the server, whose next line is now out of step.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                    proc.kill()
-                    proc.wait()
+                # Whatever stopped the wait (the timeout, Celery's soft time limit), the
+                # child goes, and so does the server.
+                if done is None and proc.poll() is None:
+                    _stop(proc, pid)
             return None if done is None else int(done["code"])
     return None
 
@@ -157,12 +164,8 @@ def gate_isolated(
     policy_rules: list[dict[str, Any]],
     dataset_rules: list[dict[str, Any]],
     declared_schema: list[dict[str, str]] | None,
-    workers: int,
-    limits: dict[str, int],
+    options: Options,
     memory_bytes: int,
-    group_bytes: int,
-    parallel_min_rows: int,
-    parallel_max_bytes: int,
     timeout: float,
 ) -> Any:
     """``quality.checks.gate`` in a child process limited to ``memory_bytes`` of address space
@@ -179,12 +182,8 @@ def gate_isolated(
                 "policy_rules": policy_rules,
                 "dataset_rules": dataset_rules,
                 "declared_schema": declared_schema,
-                "workers": workers,
-                "limits": limits,
+                "options": options.as_dict(),
                 "memory_bytes": memory_bytes,
-                "group_bytes": group_bytes,
-                "parallel_min_rows": parallel_min_rows,
-                "parallel_max_bytes": parallel_max_bytes,
             }
         )
     )
@@ -250,7 +249,7 @@ def main(argv: list[str]) -> int:
     memory_bytes = int(request["memory_bytes"])
     _limit_memory(memory_bytes)
     from quality import checks
-    from quality.reading import Limits, strip_paths
+    from quality.reading import strip_paths
 
     expected = "the checks run on the file"
     try:
@@ -261,11 +260,7 @@ def main(argv: list[str]) -> int:
                 policy_rules=request["policy_rules"],
                 dataset_rules=request["dataset_rules"],
                 declared_schema=request["declared_schema"],
-                workers=int(request["workers"]),
-                limits=Limits(**request["limits"]),
-                group_bytes=int(request["group_bytes"]),
-                parallel_min_rows=int(request["parallel_min_rows"]),
-                parallel_max_bytes=int(request["parallel_max_bytes"]),
+                options=checks.Options.from_dict(request["options"]),
             )
         )
     except MemoryError:

@@ -60,14 +60,6 @@ class Limits:
     max_bytes: int = 4 * 1024**3
     max_depth: int = 64
 
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "max_rows": self.max_rows,
-            "max_cells": self.max_cells,
-            "max_bytes": self.max_bytes,
-            "max_depth": self.max_depth,
-        }
-
 
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/:]+/)+[^\s'\":,)]*")
 

@@ -63,13 +63,20 @@ def workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def gate_limits() -> Limits:
-    """What one check may read before a file is refused as too large (see quality.reading)."""
-    return Limits(
-        max_rows=settings.QUALITY_MAX_ROWS,
-        max_cells=settings.QUALITY_MAX_CELLS,
-        max_bytes=settings.QUALITY_MAX_EXPANDED_BYTES,
-        max_depth=settings.QUALITY_MAX_JSON_DEPTH,
+def gate_options() -> checks.Options:
+    """How a check reads and validates: what it may read before a file is refused as too
+    large (see quality.reading), and how it splits the work (see quality.checks)."""
+    return checks.Options(
+        workers=workers(),
+        limits=Limits(
+            max_rows=settings.QUALITY_MAX_ROWS,
+            max_cells=settings.QUALITY_MAX_CELLS,
+            max_bytes=settings.QUALITY_MAX_EXPANDED_BYTES,
+            max_depth=settings.QUALITY_MAX_JSON_DEPTH,
+        ),
+        group_bytes=settings.QUALITY_GROUP_BYTES,
+        parallel_min_rows=settings.QUALITY_PARALLEL_MIN_ROWS,
+        parallel_max_bytes=settings.QUALITY_PARALLEL_MAX_BYTES,
     )
 
 
@@ -254,12 +261,8 @@ def gate_run(
             policy_rules=policy.rules,
             dataset_rules=rules.rules,
             declared_schema=version.dataset.declared_schema,
-            workers=workers(),
-            limits=gate_limits().as_dict(),
+            options=gate_options(),
             memory_bytes=settings.QUALITY_CHECK_MEMORY_BYTES,
-            group_bytes=settings.QUALITY_GROUP_BYTES,
-            parallel_min_rows=settings.QUALITY_PARALLEL_MIN_ROWS,
-            parallel_max_bytes=settings.QUALITY_PARALLEL_MAX_BYTES,
             timeout=settings.QUALITY_CHECK_TIMEOUT_SECONDS,
         )
     except Exception as exc:

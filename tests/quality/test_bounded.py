@@ -89,7 +89,8 @@ def air(rows: int, seed: int = 0) -> pd.DataFrame:
 
 def both(path, fmt, rules=RULES, **options):
     kwargs = {"policy_rules": DEFAULT_POLICY_RULES, "dataset_rules": rules, "declared_schema": None}
-    return checks.gate_whole_frame(path, fmt, **kwargs), checks.gate(path, fmt, **kwargs, **options)
+    new = checks.gate(path, fmt, **kwargs, options=checks.Options(**options))
+    return checks.gate_whole_frame(path, fmt, **kwargs), new
 
 
 def assert_identical(old, new):
@@ -100,18 +101,19 @@ def assert_identical(old, new):
 
 
 @pytest.mark.parametrize(
-    ("options", "one_by_one"),
+    ("options", "large"),
     [
         ({}, False),
-        # Each expectation validated alone, as on a large column.
+        # As on a large file: each expectation validated alone, rows in batches of 1,000.
         ({}, True),
         # One column per group, and groups in two forked processes.
         ({"group_bytes": 1, "workers": 2, "parallel_min_rows": 1}, False),
     ],
 )
-def test_results_equal_the_whole_frame_gate_on_csv(tmp_path, monkeypatch, options, one_by_one):
-    if one_by_one:
+def test_results_equal_the_whole_frame_gate_on_csv(tmp_path, monkeypatch, options, large):
+    if large:
         monkeypatch.setattr(checks, "ONE_BY_ONE_BYTES", 0)
+        monkeypatch.setattr(checks, "BATCH_ROWS", 1000)
     path = tmp_path / "air.csv"
     air(3000).to_csv(path, index=False)
     old, new = both(path, "csv", **options)
@@ -142,6 +144,30 @@ def test_results_equal_the_whole_frame_gate_on_parquet_with_an_index_and_json_li
     lines = air(400).astype({"ts": str}).to_json(orient="records", lines=True)
     (tmp_path / "air.jsonl").write_text(lines)
     assert_identical(*both(tmp_path / "air.jsonl", "jsonl"))
+
+
+def test_row_batches_keep_whole_column_types_and_results(tmp_path, monkeypatch):
+    """A batch without missing values converts an integer column to int64 and a boolean one
+    to bool; the whole column (with them) is float64 and object, and so are the batches."""
+    monkeypatch.setattr(checks, "BATCH_ROWS", 7)
+    lines = [{"n": i, "flag": i % 3 == 0, "s": f"v{i % 4}"} for i in range(40)]
+    lines[33] = {"n": None, "flag": None, "s": None}
+    (tmp_path / "gaps.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rules = [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "max_value": 9}},
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "flag", "value_set": [True]},
+        },
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "s", "mostly": 0.9}},
+        {
+            "type": "expect_column_values_to_match_regex",
+            "kwargs": {"column": "s", "regex": "^v[12]$"},
+        },
+    ]
+    old, new = both(tmp_path / "gaps.jsonl", "jsonl", rules=rules)
+    assert_identical(old, new)
+    assert [c["type"] for c in new.schema] == ["float64", "object", "str"]
 
 
 def test_csv_types_are_those_of_the_whole_file_when_a_later_block_differs(tmp_path):
@@ -211,7 +237,7 @@ def gate(path, fmt, limits=None):
         policy_rules=DEFAULT_POLICY_RULES,
         dataset_rules=[],
         declared_schema=None,
-        limits=limits,
+        options=checks.Options(limits=limits or reading.Limits()),
     )
 
 

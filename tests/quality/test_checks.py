@@ -21,7 +21,7 @@ def gate(path, fmt="csv", rules=(), schema=None, workers=1):
         policy_rules=DEFAULT_POLICY_RULES,
         dataset_rules=list(rules),
         declared_schema=schema,
-        workers=workers,
+        options=checks.Options(workers=workers),
     )
 
 
@@ -150,8 +150,7 @@ def test_parallel_validation_gives_identical_results(tmp_path):
         policy_rules=DEFAULT_POLICY_RULES,
         dataset_rules=rules,
         declared_schema=None,
-        workers=2,
-        parallel_min_rows=1,
+        options=checks.Options(workers=2, parallel_min_rows=1),
     )
     assert parallel.rows == single.rows
     assert parallel.gx_result is not None

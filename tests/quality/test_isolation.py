@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from quality import isolation
+from quality.checks import Options
 from quality.reading import Limits
 from quality.rules import DEFAULT_POLICY_RULES
 
@@ -77,12 +78,8 @@ def check(path: Path, fmt: str, *, limits: Limits, memory_bytes: int):
         policy_rules=DEFAULT_POLICY_RULES,
         dataset_rules=[],
         declared_schema=None,
-        workers=1,
-        limits=limits.as_dict(),
+        options=Options(limits=limits),
         memory_bytes=memory_bytes,
-        group_bytes=256 * 1024**2,
-        parallel_min_rows=200_000,
-        parallel_max_bytes=512 * 1024**2,
         timeout=300,
     )
 
@@ -121,3 +118,23 @@ def test_a_bomb_past_the_caps_hits_the_memory_limit_not_the_machine(tmp_path):
     assert outcome.reason == (
         "Rejected: checking this file needs more than the 1.5 GiB of memory a check may use."
     )
+
+
+def test_a_check_over_its_time_is_stopped_and_the_next_one_runs(tmp_path):
+    path = tmp_path / "air.csv"
+    path.write_text("a,b\n" + "".join(f"{n},{n % 7}\n" for n in range(50_000)))
+    slow = isolation.gate_isolated(
+        path,
+        "csv",
+        policy_rules=DEFAULT_POLICY_RULES,
+        dataset_rules=[],
+        declared_schema=None,
+        options=Options(),
+        memory_bytes=2 * 1024**3,
+        timeout=0.01,
+    )
+    assert (slow.admitted, slow.reason) == (
+        False,
+        "Rejected: the checks did not finish within 0.01 s.",
+    )
+    assert check(path, "csv", limits=Limits(), memory_bytes=2 * 1024**3).admitted is True
