@@ -91,9 +91,50 @@ def can_compute_column(kwargs: dict[str, Any], names: list[str]) -> bool:
     )
 
 
+def _ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense codes of numeric values by sorting: equal values (0.0 and -0.0 too, as pandas'
+    factorize has them) get one code. A sort holds about 3 arrays of the column; a hash table
+    of 26M distinct values took 1.1 GB more (measured)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.empty(len(values), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    del ordered
+    rank = np.cumsum(starts, dtype=np.int64)
+    del starts
+    rank -= 1
+    count = int(rank[-1]) + 1 if len(values) else 0
+    codes = np.empty(len(values), dtype=np.int64)
+    codes[order] = rank
+    return codes, count
+
+
+def _codes(series: pd.Series, data_type: pa.DataType) -> tuple[np.ndarray, int]:
+    """Codes of a column's values, missing ones -1, as pandas' factorize gives them, and the
+    number of distinct values."""
+    if (
+        pa.types.is_integer(data_type)
+        or pa.types.is_floating(data_type)
+        or (pa.types.is_timestamp(data_type) or pa.types.is_date(data_type))
+    ):
+        values = series.to_numpy()
+        if values.dtype.kind in "iufM":
+            if values.dtype.kind == "M":
+                values = values.view(np.int64)
+            missing = series.isna().to_numpy(dtype=bool)
+            if not missing.any():
+                return _ranks(values)
+            codes = np.full(len(values), -1, dtype=np.int64)
+            present, count = _ranks(values[~missing])
+            codes[~missing] = present
+            return codes, count
+    codes, uniques = pd.factorize(hashable(series, data_type))
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _dense(key: np.ndarray) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(key)
-    return codes.astype(np.int64), len(uniques)
+    return _ranks(key)
 
 
 def count_duplicates(
@@ -113,7 +154,7 @@ def count_duplicates(
     ``rows``: the first ``sample`` unexpected rows, with the file's index.
     """
     rows = source.num_rows
-    key = np.zeros(rows, dtype=np.int64)
+    key: np.ndarray | None = None  # made from the first column's codes, not zeros first
     bound = 1
     injective = False  # once every row has its own key, later columns cannot make duplicates
     all_missing = np.ones(rows, dtype=bool)
@@ -125,14 +166,20 @@ def count_duplicates(
         all_missing &= missing
         any_missing |= missing
         if not injective:
-            codes, uniques = pd.factorize(hashable(series, types[name]))
-            width = len(uniques) + 1  # missing values (code -1) are one more value, as pandas
-            if bound * width >= _KEY_LIMIT:
-                key, bound = _dense(key)
-            key = key * width + (codes.astype(np.int64) + 1)
+            codes, distinct = _codes(series, types[name])
+            width = distinct + 1  # missing values (code -1) are one more value, as in pandas
+            if key is None:
+                key = codes
+                key += 1
+            else:
+                if bound * width >= _KEY_LIMIT:
+                    key, bound = _dense(key)
+                np.multiply(key, width, out=key)
+                key += codes
+                key += 1
             bound *= width
-            injective = len(uniques) == rows
-            del codes, uniques
+            injective = distinct == rows
+            del codes
         del series, missing
     if ignore_row_if == "all_values_are_missing":
         kept = ~all_missing
@@ -142,7 +189,7 @@ def count_duplicates(
         kept = np.ones(rows, dtype=bool)
     del all_missing, any_missing
     duplicated = np.zeros(rows, dtype=bool)
-    if not injective and rows:
+    if not injective and rows and key is not None:
         # A value's count among the kept rows: bincount of dense codes needs no hash table.
         dense, size = _dense(key[kept])
         duplicated[kept] = np.bincount(dense, minlength=size)[dense] > 1
