@@ -15,9 +15,9 @@ Facts about GX 1.24 / pandas 3 this module relies on:
 - Text columns have dtype ``str``; timestamps are normalised to naive UTC at read time so a
   rule compares them against full ISO datetimes (a date-only string does not compare).
 - One ephemeral context per group, progress bars and analytics off.
-- GX computes every metric of a suite before evaluating any, and its pandas metrics copy the
-  column several times (about 4x per expectation, measured), so a large group is validated
-  one expectation at a time.
+- GX's pandas metrics copy a column several times (about 4x per expectation, measured) and a
+  suite's copies add up, so a large group is validated one expectation at a time, and
+  row-by-row expectations run on row batches (``ROW_BY_ROW``).
 """
 
 from __future__ import annotations
@@ -473,9 +473,8 @@ def _run_group(source: Source, group: Group) -> tuple[dict[str, Any] | None, dic
     if held <= ONE_BY_ONE_BYTES or len(checks) == 1:
         data = _validate(batch, checks, "gate")
     else:
-        # GX computes every metric of a suite before it evaluates any, so on a large column
-        # each further expectation adds its own copies (about 4x the column each, measured).
-        # One at a time holds one expectation's at most.
+        # On a large column each further expectation of a suite adds its own copies (about
+        # 4x the column each, measured). One at a time holds one expectation's at most.
         pieces = [_validate(batch, [check], "gate") for check in checks]
         data = pieces[0]
         data["results"] = [r for piece in pieces for r in piece["results"]]
