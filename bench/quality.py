@@ -1,19 +1,27 @@
-"""Benchmark of the quality gate on one 1,000,000-row, 8-column CSV, with the default policy
-plus 10 dataset rules. Measures, each in its own process (wall time median of --repeat runs,
-peak RSS of the process and any workers it forked):
+"""Benchmark of the quality gate on one large CSV (8 columns, default 1.5 GB), with the default
+policy plus 10 dataset rules, against the gate as it was before it read by column groups
+("today": the base commit's quality/checks.py, whole file in one frame, the suite split over
+2 forked GX processes) in the same run. Measured, each mode in its own process, repeated and
+interleaved:
 
-- gate-1: the whole gate (read, validate, store, decide) through quality.services.gate_run,
-  GX in one process;
-- gate-2: the same with the suite split over 2 forked GX worker processes;
-- bare-gx: pandas.read_csv + one GX batch.validate of the same expanded suite;
-- pandas: the same checks written directly in pandas.
+- today-2: the old gate, in-process, 2 forked GX workers (QUALITY_WORKERS' default);
+- bounded-1 / bounded-2: the gate as the worker runs it now (quality.isolation: a warm check
+  server forks a child with RLIMIT_AS, which reads by column groups), 1 or 2 GX processes
+  (bounded-2 in parallel whatever the size; production stops at QUALITY_PARALLEL_MAX_BYTES).
 
-It also checks that the gate's per-expectation results equal bare GX's.
+Wall time is the gate alone (read, validate, summarise), not the database writes. Peak memory
+is the largest sum, sampled every 50 ms, of the proportional set sizes (PSS) of the mode's
+process and all its descendants (check server, check child, forked GX workers): resident
+memory with pages shared after a fork counted once. Each mode runs under a hard address
+space limit, so a mistake cannot take the machine down. The script checks that the summary
+rows, counts, verdict and reason of every mode equal today's.
 
-    .venv/bin/python bench/quality.py [--rows 1000000] [--repeat 3]
+    .venv/bin/python bench/quality.py [--mb 1500] [--repeat 3] [--modes today-2,bounded-1,...]
+    .venv/bin/python bench/quality.py --csv FILE   # an existing file instead of a new one
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -21,11 +29,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+BASE_COMMIT = "59ab43f"  # the gate before column groups
+MODES = ("today-2", "bounded-1", "bounded-2")
+# Hard limits per mode process (RLIMIT_AS, inherited by forked GX workers): today's gate needs
+# about 5.4x the file; the bounded gate's check child has its own 4 GiB limit.
+LIMIT_BYTES = {"today": 16 * 1024**3, "bounded": 6 * 1024**3}
 
 RULES = [
     {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
@@ -68,207 +83,245 @@ for rule in RULES:
     rule.setdefault("severity", "critical")
 
 
-def make_csv(path: Path, rows: int) -> None:
+def make_csv(path: Path, target_bytes: int, chunk_rows: int = 1_000_000) -> int:
+    """Write about ``target_bytes`` of CSV a chunk at a time (the generator stays small)."""
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(1)
-    pd.DataFrame(
-        {
-            "id": np.arange(rows),
-            "ts": pd.date_range("2024-01-01", periods=rows, freq="min").strftime(
-                "%Y-%m-%dT%H:%M:%S"
-            ),
-            "station": rng.choice(["Avenida", "Belem", "Olivais", "Entrecampos", "Lumiar"], rows),
-            "kind": rng.choice(["a", "b", "c"], rows),
-            "pm25": rng.normal(12, 3, rows).round(2),
-            "pm10": rng.normal(20, 5, rows).round(2),
-            "count": rng.integers(0, 100, rows),
-            "ok": rng.random(rows) > 0.1,
-        }
-    ).to_csv(path, index=False)
+    rows = 0
+    start = pd.Timestamp("2024-01-01")
+    with path.open("w") as out:
+        while rows == 0 or out.tell() < target_bytes:
+            n = chunk_rows
+            pd.DataFrame(
+                {
+                    "id": np.arange(rows, rows + n),
+                    "ts": pd.date_range(
+                        start + pd.Timedelta(minutes=rows), periods=n, freq="min"
+                    ).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "station": rng.choice(
+                        ["Avenida", "Belem", "Olivais", "Entrecampos", "Lumiar"], n
+                    ),
+                    "kind": rng.choice(["a", "b", "c"], n),
+                    "pm25": rng.normal(12, 3, n).round(2),
+                    "pm10": rng.normal(20, 5, n).round(2),
+                    "count": rng.integers(0, 100, n),
+                    "ok": rng.random(n) > 0.1,
+                }
+            ).to_csv(out, index=False, header=rows == 0)
+            rows += n
+    return rows
 
 
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
+class TreeRss(threading.Thread):
+    """The largest sum of the proportional set sizes (PSS: shared pages split between the
+    processes that share them, so forked copies are not counted twice) over this process and
+    its descendants."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.done = threading.Event()
+
+    @staticmethod
+    def tree(pid: int) -> list[int]:
+        found = [pid]
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found += TreeRss.tree(child)
+        return found
+
+    @staticmethod
+    def rss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, sum(self.rss(p) for p in self.tree(os.getpid())))
+            time.sleep(0.05)
 
 
-def expanded_checks(columns):
-    from quality import checks
+def today_module(tmp: Path):
+    """The base commit's quality/checks.py, importable beside the current quality package
+    (``BENCH_TODAY_SOURCE`` names a copy of it, for a tree without git)."""
+    copy = os.environ.get("BENCH_TODAY_SOURCE")
+    source = (
+        Path(copy).read_text()
+        if copy
+        else subprocess.run(
+            ["git", "show", f"{BASE_COMMIT}:quality/checks.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    path = tmp / "checks_today.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("checks_today", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["checks_today"] = module  # dataclasses and pickling look it up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def summary(outcome) -> dict:
+    return {
+        "rows": outcome.rows,
+        "counts": outcome.counts,
+        "admitted": outcome.admitted,
+        "reason": outcome.reason,
+        "row_count": outcome.row_count,
+        "schema": outcome.schema,
+    }
+
+
+def child(mode: str, csv: Path) -> None:
     from quality.rules import DEFAULT_POLICY_RULES
 
-    return checks.expand(
-        policy_rules=DEFAULT_POLICY_RULES,
-        dataset_rules=RULES,
-        declared_schema=None,
-        columns=columns,
+    kind, workers = mode.split("-")
+    kwargs = {"policy_rules": DEFAULT_POLICY_RULES, "dataset_rules": RULES, "declared_schema": None}
+    sampler = TreeRss()
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        if kind == "today":
+            old = today_module(Path(tmp))
+            old._gx_context()  # GX imported before timing, as in a warm worker
+
+            def run():
+                return old.gate(csv, "csv", workers=int(workers), **kwargs)
+        else:
+            from quality import isolation
+            from quality.checks import Options
+
+            folder = Path(tmp) / "check"
+            folder.mkdir()
+            copy = folder / csv.name
+            copy.symlink_to(csv)
+
+            def run():
+                return isolation.gate_isolated(
+                    copy,
+                    "csv",
+                    policy_rules=DEFAULT_POLICY_RULES,
+                    dataset_rules=RULES,
+                    declared_schema=None,
+                    # Production runs groups in parallel only up to 512 MiB of table (so
+                    # above that bounded-2 would be bounded-1); here they always are.
+                    options=Options(workers=int(workers), parallel_max_bytes=2**62),
+                    memory_bytes=4 * 1024**3,
+                    timeout=3300,
+                )
+
+            # Warm the check server (GX imported), as a worker has after its first check.
+            warm = Path(tmp) / "warm"
+            warm.mkdir()
+            (warm / "w.csv").write_text("a,b\n1,2\n")
+            isolation.gate_isolated(
+                warm / "w.csv",
+                "csv",
+                policy_rules=[],
+                dataset_rules=[],
+                declared_schema=None,
+                options=Options(),
+                memory_bytes=4 * 1024**3,
+                timeout=300,
+            )
+        sampler.start()
+        start = time.perf_counter()
+        outcome = run()
+        wall = time.perf_counter() - start
+        sampler.done.set()
+        sampler.join()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "peak_pss": sampler.peak,
+                "peak_process": max(own, kids),
+                "summary": summary(outcome),
+            },
+            default=str,
+        )
     )
 
 
-def run_bare_gx(csv: Path, repeat: int) -> dict:
-    import pandas as pd
+def limited(limit: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    from quality import checks
-
-    checks._gx_context()  # import GX before timing, as a warm worker has it imported
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        frame = pd.read_csv(csv)
-        suite_checks = expanded_checks(list(frame.columns))
-        batch = checks._batch(frame)
-        result = batch.validate(
-            checks._suite(suite_checks, "bare"), result_format=checks.RESULT_FORMAT
-        )
-        times.append(time.perf_counter() - start)
-    assert result is not None
-    data = result.to_json_dict()
-    summary = {
-        r["expectation_config"]["meta"]["rule_id"]: [
-            r["success"],
-            r["result"].get("unexpected_count"),
-        ]
-        for r in data["results"]
-    }
-    return {"times": times, "results": summary}
-
-
-def run_pandas(csv: Path, repeat: int) -> dict:
-    import pandas as pd
-
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        df = pd.read_csv(csv)
-        out = {"rows": len(df) >= 1}
-        for col in df.columns:
-            out[f"nonnull:{col}"] = bool(df[col].notna().any())
-        dup = df.duplicated(keep=False).sum()
-        out["dups"] = dup <= 0.01 * len(df)
-        out["id_notnull"] = bool(df["id"].notna().all())
-        out["id_unique"] = bool(df["id"].is_unique)
-        out["station_set"] = bool(
-            df["station"].isin(["Avenida", "Belem", "Olivais", "Entrecampos", "Lumiar"]).all()
-        )
-        out["kind_set"] = bool(df["kind"].isin(["a", "b", "c"]).all())
-        out["pm25"] = bool(df["pm25"].between(0, 100).all())
-        out["pm10"] = bool(df["pm10"].between(0, 100).mean() >= 0.95)
-        out["count"] = bool(df["count"].between(0, 99).all())
-        out["regex"] = bool(df["station"].str.match(r"^[A-Z][a-z]+$").all())
-        out["ts"] = bool(df["ts"].notna().all())
-        out["rows_min"] = len(df) >= 1000
-        times.append(time.perf_counter() - start)
-    return {"times": times}
-
-
-def run_gate(csv: Path, repeat: int, workers: int) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-quality-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'db.sqlite3'}"
-    os.environ["QUALITY_WORKERS"] = str(workers)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
-    from quality import checks, services
-
-    call_command("migrate", verbosity=0)
-    user = get_user_model().objects.create_user("bench")
-    dataset = Dataset.objects.create(title="Bench", license="CC0-1.0", created_by=user)
-    DatasetContributor.objects.create(dataset=dataset, user=user)
-    services.rules_set(user=user, dataset=dataset, rules=RULES)
-    version = DatasetVersion.objects.create(
-        dataset=dataset,
-        number=1,
-        cid="bench",
-        sha256="0" * 64,
-        size=csv.stat().st_size,
-        format="csv",
-        license="CC0-1.0",
-        original_filename=csv.name,
-        uploaded_by=user,
-    )
-    checks._gx_context()
-    times, report = [], None
-    for _ in range(repeat):
-        DatasetVersion.objects.filter(pk=version.pk).update(status=VersionStatus.CHECKING)
-        start = time.perf_counter()
-        report = services.gate_run(version=version, path=csv)
-        times.append(time.perf_counter() - start)
-    assert report is not None
-    summary = {
-        r["id"]: [r["success"], r["unexpected_count"]]
-        for r in report.summary
-        if r["source"] != "builtin"
-    }
-    return {"times": times, "results": summary, "verdict": report.verdict}
-
-
-def child(mode: str, csv: Path, repeat: int) -> None:
-    if mode == "bare-gx":
-        out = run_bare_gx(csv, repeat)
-    elif mode == "pandas":
-        out = run_pandas(csv, repeat)
-    else:
-        out = run_gate(csv, repeat, int(mode.split("-")[1]))
-    out["peak_rss_mb"] = peak_rss_mb()
-    print(json.dumps(out, default=str))
+    return apply
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--mb", type=int, default=1500)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child")
+    parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--csv")
+    parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
-        child(args.child, Path(args.csv), args.repeat)
+        child(args.child, Path(args.csv))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "bench.csv"
-        make_csv(csv, args.rows)
+    modes = args.modes.split(",")
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        if args.csv:
+            csv = Path(args.csv)
+            rows = None
+        else:
+            csv = Path(tmp) / "bench.csv"
+            rows = make_csv(csv, args.mb * 10**6)
         print(
-            f"{args.rows} rows, 8 columns, {csv.stat().st_size / 1e6:.1f} MB; "
-            f"default policy + {len(RULES)} rules; median of {args.repeat}"
+            f"{csv.stat().st_size / 1e6:.0f} MB CSV, {rows or '?'} rows x 8 columns; default "
+            f"policy + {len(RULES)} rules; load average {os.getloadavg()[0]:.2f}",
+            flush=True,
         )
-        results = {}
-        for mode in ("bare-gx", "gate-1", "gate-2", "pandas"):
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    mode,
-                    "--csv",
-                    str(csv),
-                    "--repeat",
-                    str(args.repeat),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
-            )
-            if proc.returncode:
-                sys.exit(f"{mode} failed:\n{proc.stderr[-3000:]}")
-            results[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
-        bare = statistics.median(results["bare-gx"]["times"])
-        for mode, out in results.items():
-            median = statistics.median(out["times"])
+        results: dict[str, list[dict]] = {mode: [] for mode in modes}
+        for n in range(args.repeat):
+            for mode in modes:
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", mode, "--csv", str(csv)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    cwd=ROOT,
+                    preexec_fn=limited(LIMIT_BYTES[mode.split("-")[0]]),
+                )
+                if proc.returncode:
+                    sys.exit(f"{mode} failed:\n{proc.stderr[-3000:]}")
+                out = json.loads(proc.stdout.strip().splitlines()[-1])
+                results[mode].append(out)
+                print(
+                    f"run {n + 1} {mode:9s} wall {out['wall']:7.1f} s  peak PSS "
+                    f"{out['peak_pss'] / 1e9:5.2f} GB  (largest waited-for process RSS "
+                    f"{out['peak_process'] / 1e9:5.2f} GB)  load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
+        reference = results[modes[0]][0]["summary"]
+        print(f"\nmedians of {args.repeat}:")
+        for mode, outs in results.items():
+            wall = statistics.median(o["wall"] for o in outs)
+            tree = statistics.median(o["peak_pss"] for o in outs)
+            same = all(o["summary"] == reference for o in outs)
             print(
-                f"{mode:8s} wall {median:6.2f} s  ({median / bare:4.2f}x bare GX)  "
-                f"peak RSS {out['peak_rss_mb']:6.0f} MB"
+                f"{mode:9s} wall {wall:7.1f} s  peak PSS {tree / 1e9:5.2f} GB  "
+                f"results identical to {modes[0]}: {same}  verdict "
+                f"{'admitted' if outs[0]['summary']['admitted'] else 'rejected'}"
             )
-        for mode in ("gate-1", "gate-2"):
-            same = results[mode]["results"] == results["bare-gx"]["results"]
-            print(f"{mode} results identical to bare GX: {same}")
 
 
 if __name__ == "__main__":

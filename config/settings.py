@@ -216,6 +216,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "coop")
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3700)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A pool process is replaced after a task that left it above this many KiB resident, so memory
+# a large task touched goes back to the machine (the gate itself runs in a child process).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512_000)
 CELERY_BEAT_SCHEDULE = {
     "retry-due-pins": {"task": "marketplace.tasks.retry_due_pins", "schedule": 30.0},
     "anchor-provenance-head": {
@@ -223,6 +226,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("PROVENANCE_ANCHOR_SECONDS", 3600)),
     },
 }
+
+# --- Quality gate ----------------------------------------------------------------------------
+# Each check runs in a child process (quality.isolation) whose address space is capped here:
+# a file that needs more fails its check, never the host. Forked GX workers (QUALITY_WORKERS)
+# have the same cap each.
+QUALITY_CHECK_MEMORY_BYTES = env_int("QUALITY_CHECK_MEMORY_BYTES", 4 * 1024**3)
+QUALITY_CHECK_TIMEOUT_SECONDS = env_int("QUALITY_CHECK_TIMEOUT_SECONDS", 3300)
+# Refused from the metadata (or while streaming) before a file is expanded: decompression
+# bombs, and files whose columns could not be held one at a time (quality.reading).
+QUALITY_MAX_ROWS = env_int("QUALITY_MAX_ROWS", 50_000_000)
+QUALITY_MAX_CELLS = env_int("QUALITY_MAX_CELLS", 500_000_000)
+QUALITY_MAX_EXPANDED_BYTES = env_int("QUALITY_MAX_EXPANDED_BYTES", 4 * 1024**3)
+QUALITY_MAX_JSON_DEPTH = env_int("QUALITY_MAX_JSON_DEPTH", 64)
+# Arrow bytes of the columns GX validates together (quality.checks.plan).
+QUALITY_GROUP_BYTES = env_int("QUALITY_GROUP_BYTES", 256 * 1024**2)
+# Groups run in forked GX workers only from this many rows, and only up to this many Arrow
+# bytes of table (above it two workers would double the peak; see bench/quality.py).
+QUALITY_PARALLEL_MIN_ROWS = env_int("QUALITY_PARALLEL_MIN_ROWS", 200_000)
+QUALITY_PARALLEL_MAX_BYTES = env_int("QUALITY_PARALLEL_MAX_BYTES", 512 * 1024**2)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -29,7 +29,7 @@ from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
 from marketplace.selectors import can_see_unadmitted, is_contributor_of, is_curator
 from marketplace.services import version_set_status
-from quality import checks, profiling
+from quality import checks, isolation, profiling
 from quality.models import (
     DatasetRules,
     QualityOverride,
@@ -38,6 +38,7 @@ from quality.models import (
     Verdict,
     VersionProfile,
 )
+from quality.reading import Limits, strip_paths
 from quality.rules import (
     CRITICAL,
     DEFAULT_POLICY_RULES,
@@ -60,6 +61,23 @@ def workers() -> int:
     if raw:
         return max(1, int(raw))
     return max(1, min(2, os.cpu_count() or 1))
+
+
+def gate_options() -> checks.Options:
+    """How a check reads and validates: what it may read before a file is refused as too
+    large (see quality.reading), and how it splits the work (see quality.checks)."""
+    return checks.Options(
+        workers=workers(),
+        limits=Limits(
+            max_rows=settings.QUALITY_MAX_ROWS,
+            max_cells=settings.QUALITY_MAX_CELLS,
+            max_bytes=settings.QUALITY_MAX_EXPANDED_BYTES,
+            max_depth=settings.QUALITY_MAX_JSON_DEPTH,
+        ),
+        group_bytes=settings.QUALITY_GROUP_BYTES,
+        parallel_min_rows=settings.QUALITY_PARALLEL_MIN_ROWS,
+        parallel_max_bytes=settings.QUALITY_PARALLEL_MAX_BYTES,
+    )
 
 
 # --- The policy and the rules ----------------------------------------------------------------
@@ -234,25 +252,28 @@ def gate_run(
     policy = policy_current()
     rules = rules_for(version.dataset)
     try:
-        outcome = checks.gate(
+        # In a child process with a hard memory limit: whatever the file does (a bomb, a
+        # native crash in a parser) ends as a rejection with a reason, never takes this
+        # process down, and never holds more than the limit (see quality.isolation).
+        outcome = isolation.gate_isolated(
             path,
             version.format,
             policy_rules=policy.rules,
             dataset_rules=rules.rules,
             declared_schema=version.dataset.declared_schema,
-            workers=workers(),
+            options=gate_options(),
+            memory_bytes=settings.QUALITY_CHECK_MEMORY_BYTES,
+            timeout=settings.QUALITY_CHECK_TIMEOUT_SECONDS,
         )
     except Exception as exc:
-        # A file that trips GX itself must still be refused with a reason, never admitted,
-        # and must not take the worker down.
+        # The child could not even be started (no memory for a fork, a full disk): refused
+        # with a reason, never admitted.
         log.exception("quality gate failed on version %s", version.pk)
-        row = checks.builtin_row(
-            "builtin:run", "the checks run on the file", False, f"{type(exc).__name__}: {exc}"
-        )
+        text = strip_paths(f"{type(exc).__name__}: {str(exc)[:200]}")
+        row = checks.builtin_row("builtin:run", "the checks run on the file", False, text)
         outcome = checks.GateOutcome(
             admitted=False,
-            reason=f"Rejected: the checks could not run on this file ({type(exc).__name__}: "
-            f"{str(exc)[:200]}).",
+            reason=f"Rejected: the checks could not run on this file ({text}).",
             rows=[row],
             suite=[],
             gx_result=None,

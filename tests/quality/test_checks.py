@@ -21,7 +21,7 @@ def gate(path, fmt="csv", rules=(), schema=None, workers=1):
         policy_rules=DEFAULT_POLICY_RULES,
         dataset_rules=list(rules),
         declared_schema=schema,
-        workers=workers,
+        options=checks.Options(workers=workers),
     )
 
 
@@ -113,7 +113,7 @@ def test_results_are_matched_to_rules_by_id_not_order(tmp_path):
     assert outcome.counts == {"checks": 9, "passed": 6, "critical_failed": 1, "warnings": 2}
 
 
-def test_parallel_validation_gives_identical_results(tmp_path, monkeypatch):
+def test_parallel_validation_gives_identical_results(tmp_path):
     rng = np.random.default_rng(0)
     n = 3000
     frame = pd.DataFrame(
@@ -144,9 +144,16 @@ def test_parallel_validation_gives_identical_results(tmp_path, monkeypatch):
         },
     ]
     single = gate(path, rules=rules, workers=1)
-    monkeypatch.setattr(checks, "PARALLEL_MIN_ROWS", 1)
-    parallel = gate(path, rules=rules, workers=2)
+    parallel = checks.gate(
+        path,
+        "csv",
+        policy_rules=DEFAULT_POLICY_RULES,
+        dataset_rules=rules,
+        declared_schema=None,
+        options=checks.Options(workers=2, parallel_min_rows=1),
+    )
     assert parallel.rows == single.rows
+    assert parallel.gx_result is not None
     assert parallel.gx_result["results"] == single.gx_result["results"]
 
 
