@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from core.errors import Forbidden, Invalid
 from ledger import money
 from ledger.models import (
     Account,
@@ -31,7 +31,7 @@ from transparency.services import record_append
 DEFAULT_FEE_BASIS_POINTS = 1000  # 10 %, until curators publish a policy of their own
 
 
-class LedgerError(Exception):
+class LedgerError(Invalid):
     """A posting that would break the books, with a message for a person."""
 
 
@@ -50,7 +50,7 @@ def fee_policy_current() -> FeePolicy:
 
 def fee_policy_create(*, user: User, fee_basis_points: int, note: str = "") -> FeePolicy:
     if not is_curator(user):
-        raise PermissionDenied("Only curators can change the fee policy.")
+        raise Forbidden("Only curators can change the fee policy.")
     if not 0 <= fee_basis_points <= money.BASIS_POINTS:
         raise LedgerError("The fee must be between 0 and 10000 basis points (0 to 100 %).")
     with transaction.atomic():
@@ -132,7 +132,7 @@ def credits_top_up(
 ) -> TopUp:
     """A curator adds cooperative credit to a member's balance."""
     if not is_curator(curator):
-        raise PermissionDenied("Only curators can top up credits.")
+        raise Forbidden("Only curators can top up credits.")
     if amount <= 0:
         raise LedgerError("The amount must be a positive number of minor units.")
     with transaction.atomic():

@@ -13,11 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Member
+from core.errors import NON_FIELD, Conflict, Forbidden, Invalid
 from ledger import services as ledger
 from ledger.models import Currency
 from licensing.models import AccessGrant, AccessVia, Download, LicenseOffer, Purchase, Use
@@ -28,25 +28,23 @@ from marketplace.selectors import is_contributor_of, is_curator
 from transparency.services import record_append
 
 
-class OfferRejected(Exception):
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OfferRejected(Invalid):
+    """Terms that cannot be offered; ``field`` names the term at fault."""
+
+    default_field = NON_FIELD
+    field_in_detail = True
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The key was already used by this buyer for a different request."""
 
 
-class PurchaseRefused(Exception):
+class PurchaseRefused(Conflict):
     """The offer cannot be bought right now (withdrawn, nothing admitted to sell)."""
 
 
-class AccessDenied(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class AccessDenied(Forbidden):
+    """No download: the message is the reason ("no grant", "grant expired")."""
 
 
 # --- Offers --------------------------------------------------------------------------------
@@ -78,7 +76,7 @@ def offer_create(
 ) -> LicenseOffer:
     """Attach terms to an admitted dataset; ``version_ids`` pins the versions it covers."""
     if not is_contributor_of(user, dataset):
-        raise PermissionDenied("Only the dataset's contributors can set its offers.")
+        raise Forbidden("Only the dataset's contributors can set its offers.")
     if license not in License.values:
         raise OfferRejected(f"Unknown licence {license!r}.", field="license")
     if use not in Use.values:
@@ -122,7 +120,7 @@ def offer_create(
 def offer_withdraw(*, user: User, offer: LicenseOffer) -> None:
     """Stop selling under these terms; grants already bought stay valid."""
     if not is_contributor_of(user, offer.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors can withdraw its offers.")
+        raise Forbidden("Only the dataset's contributors can withdraw its offers.")
     with transaction.atomic():
         updated = LicenseOffer.objects.filter(pk=offer.pk, is_active=True).update(
             is_active=False, updated_at=timezone.now()
@@ -180,12 +178,12 @@ def purchase_create(
     provider: PaymentProvider | None = None,
 ) -> PurchaseOutcome:
     """Buy ``offer`` once per (buyer, key). Raises ``IdempotencyConflict``, ``PurchaseRefused``,
-    ``PermissionDenied`` or the provider's ``PaymentDeclined``; then nothing is written."""
+    ``Forbidden`` or the provider's ``PaymentDeclined``; then nothing is written."""
     existing = _replayed(buyer, idempotency_key, fingerprint)
     if existing is not None:
         return PurchaseOutcome(existing, created=False)
     if not Member.objects.filter(user_id=buyer.pk, is_buyer=True).exists():
-        raise PermissionDenied("Only members with the buyer role can buy access.")
+        raise Forbidden("Only members with the buyer role can buy access.")
     if not offer.is_active:
         raise PurchaseRefused("This offer has been withdrawn.")
     versions = covered_versions(offer)

@@ -11,15 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from http import HTTPStatus
 from pathlib import Path
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.errors import Forbidden, Invalid
 from ipfs import client as ipfs
 from marketplace.models import (
     FORMAT_EXTENSIONS,
@@ -39,15 +41,20 @@ from transparency.services import record_append
 log = logging.getLogger(__name__)
 
 
-class UploadRejected(Exception):
+class UploadRejected(Invalid):
     """An upload that cannot be accepted, with a message for the person who sent it."""
 
-    def __init__(
-        self, message: str, *, field: str = "file", existing: DatasetVersion | None = None
-    ):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    default_field: ClassVar[str | None] = "file"
+
+
+class DuplicateUpload(UploadRejected):
+    """These exact bytes are already a version: a 409 that names it (``existing_version``)."""
+
+    status = HTTPStatus.CONFLICT
+    default_field = None
+
+    def __init__(self, message: str, *, existing: DatasetVersion) -> None:
+        super().__init__(message, extra={"existing_version": existing.pk})
         self.existing = existing
 
 
@@ -77,7 +84,7 @@ def _check_upload(upload: StagedUpload | None, fmt: str) -> StagedUpload:
         )
     existing = DatasetVersion.objects.select_related("dataset").filter(cid=upload.cid).first()
     if existing is not None:
-        raise UploadRejected(
+        raise DuplicateUpload(
             f"These exact bytes are already in the cooperative as {existing} (CID {existing.cid}).",
             existing=existing,
         )
@@ -229,7 +236,7 @@ def _guarded_create(**kwargs: object) -> DatasetVersion:
         Path(settings.COOP_STAGING_DIR, upload.cid).unlink(missing_ok=True)
         existing = DatasetVersion.objects.filter(cid=upload.cid).first()
         if existing is not None:
-            raise UploadRejected(
+            raise DuplicateUpload(
                 f"These exact bytes are already in the cooperative as {existing}.",
                 existing=existing,
             ) from exc
@@ -274,7 +281,7 @@ def version_create(
 ) -> DatasetVersion:
     """A new version of an existing dataset; only its contributors may add one."""
     if not DatasetContributor.objects.filter(dataset=dataset, user=user).exists():
-        raise PermissionDenied("Only the dataset's contributors can add versions.")
+        raise Forbidden("Only the dataset's contributors can add versions.")
     license = license or dataset.license
     if license not in License.values:
         raise UploadRejected(f"Unknown licence {license!r}.", field="license")
@@ -412,7 +419,7 @@ def pins_due(*, now: datetime | None = None) -> list[int]:
 def pin_requeue(*, user: User, version: DatasetVersion) -> None:
     """Let a contributor retry a pin now, after the node is back or the retries gave up."""
     if not DatasetContributor.objects.filter(dataset=version.dataset, user=user).exists():
-        raise PermissionDenied("Only the dataset's contributors can retry pinning.")
+        raise Forbidden("Only the dataset's contributors can retry pinning.")
     with transaction.atomic():
         updated = (
             Pin.objects.filter(version=version, status__in=[PinStatus.QUEUED, PinStatus.FAILED])

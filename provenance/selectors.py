@@ -4,6 +4,7 @@ with the labels and links people need to read them."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import Invalid
 from licensing.models import AccessGrant, LicenseOffer
 from marketplace import selectors as market
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
@@ -22,12 +24,17 @@ from provenance.models import Model, TrainingRun, TrainingRunInput
 DEFAULT_DEPTH = 20
 
 
-class NodeInvalid(Exception):
-    """A node reference that cannot be read (400) or names nothing (404)."""
+class NodeInvalid(Invalid):
+    """A node reference that cannot be read (400, about the ``node`` parameter) or names
+    nothing the caller may see (404)."""
+
+    field_in_detail = True
 
     def __init__(self, message: str, *, missing: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
+        if missing:
+            super().__init__(message, status=HTTPStatus.NOT_FOUND)
+        else:
+            super().__init__(message, field="node")
         self.missing = missing
 
 

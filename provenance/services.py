@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from core.errors import NON_FIELD, Forbidden, Invalid
 from ipfs.cid import is_cid, normalize_cid
 from marketplace import selectors as market
 from marketplace.models import DatasetVersion, VersionDerivation, VersionStatus
@@ -26,13 +26,10 @@ ROYALTY_QUANTUM = Decimal("0.000001")
 MAX_ATTRIBUTION = Decimal(10) ** 18
 
 
-class ProvenanceRejected(Exception):
+class ProvenanceRejected(Invalid):
     """A write the graph cannot accept, with a message naming the problem (a 400)."""
 
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    default_field = NON_FIELD
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ def _check_usable(user: User, versions: Sequence[DatasetVersion]) -> None:
         raise ProvenanceRejected(f"Version(s) not admitted to the catalogue: {listed}.")
     refusals = [r for r in (selectors.version_use_refusal(user, v) for v in versions) if r]
     if refusals:
-        raise PermissionDenied("Not allowed to cite: " + "; ".join(refusals) + ".")
+        raise Forbidden("Not allowed to cite: " + "; ".join(refusals) + ".")
 
 
 def _input_weight(spec: RunInputSpec) -> tuple[Decimal, int | None]:
@@ -117,7 +114,7 @@ def training_run_record(
 ) -> TrainingRun:
     """Record that a run generated ``model`` using admitted versions the owner may use."""
     if model.owner_id != user.pk:
-        raise PermissionDenied("Only the model's owner can record its training runs.")
+        raise Forbidden("Only the model's owner can record its training runs.")
     if not used:
         raise ProvenanceRejected("A training run must cite the versions it used.", field="used")
     ids = [spec.version.pk for spec in used]
@@ -185,7 +182,7 @@ def derivation_add(
     """Declare that ``child`` wasDerivedFrom ``parents`` after its upload. Returns the new
     links; links already declared with the same weight are left as they are."""
     if not market.is_contributor_of(user, child.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors can declare its parents.")
+        raise Forbidden("Only the dataset's contributors can declare its parents.")
     seen: set[int] = set()
     for spec in parents:
         if spec.parent.pk in seen:
@@ -277,7 +274,7 @@ def openlineage_ingest(*, user: User, event: ParsedEvent) -> IngestResult:
         raise ProvenanceRejected("Unknown model id(s) in outputs: " + ", ".join(unknown_models))
     for model in models.values():
         if model.owner_id != user.pk:
-            raise PermissionDenied(f"Only the owner of model {model.pk} can record its runs.")
+            raise Forbidden(f"Only the owner of model {model.pk} can record its runs.")
     if event.event_type != "COMPLETE":
         return IngestResult(event.event_type, [], [], recorded=False)
     runs: list[TrainingRun] = []

@@ -19,11 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from core.errors import Forbidden
 from ipfs.client import IpfsError
 from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
@@ -85,7 +85,7 @@ def policy_current() -> QualityPolicy:
 def policy_update(*, user: AbstractBaseUser, rules: Any, note: str = "") -> QualityPolicy:
     """A new policy version; only curators may make one. Raises RuleError."""
     if not is_curator(user):
-        raise PermissionDenied("Only curators can change the default quality policy.")
+        raise Forbidden("Only curators can change the default quality policy.")
     clean = validate_rules(rules, allow_all_columns=True)
     current = policy_current()
     with transaction.atomic():
@@ -119,7 +119,7 @@ def rules_set(
     """Replace a dataset's rules and/or its declared schema. Only its contributors may.
     Raises RuleError (nothing is saved) when anything is invalid."""
     if not is_contributor_of(user, dataset):
-        raise PermissionDenied("Only the dataset's contributors can change its rules.")
+        raise Forbidden("Only the dataset's contributors can change its rules.")
     clean_rules = None if rules is _UNSET else validate_rules(rules)
     clean_schema = (
         _UNSET if declared_schema is _UNSET else validate_declared_schema(declared_schema)
@@ -322,7 +322,7 @@ def _enqueue_check(version_id: int, requested_by_id: int | None) -> None:
 def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
     """Run the checks again (after the rules changed). Contributors and curators only."""
     if not (is_contributor_of(user, version.dataset_id) or is_curator(user)):
-        raise PermissionDenied("Only the dataset's contributors or a curator can re-run checks.")
+        raise Forbidden("Only the dataset's contributors or a curator can re-run checks.")
     with transaction.atomic():
         updated = DatasetVersion.objects.filter(pk=version.pk, status__in=RECHECKABLE).update(
             status=VersionStatus.PINNED,
@@ -330,7 +330,7 @@ def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
             status_changed_at=timezone.now(),
         )
         if not updated:
-            raise PermissionDenied(
+            raise Forbidden(
                 f"This version is {version.status}; it can be re-checked once its check is done."
             )
         version.status = VersionStatus.PINNED
@@ -342,7 +342,7 @@ def override_create(
 ) -> QualityOverride:
     """A curator admits or rejects a version against its report, with a recorded reason."""
     if not is_curator(user):
-        raise PermissionDenied("Only curators can override a quality decision.")
+        raise Forbidden("Only curators can override a quality decision.")
     if decision not in Verdict.values:
         raise RuleError([f"The decision must be admitted or rejected, not {decision!r}."])
     if not reason.strip():
@@ -386,7 +386,7 @@ def override_create(
 def profile_for(*, user: AnyUser, version: DatasetVersion) -> dict[str, Any]:
     """The profile of a version's file (fetched and read once, then cached)."""
     if not can_see_unadmitted(user, version.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors or a curator can profile it.")
+        raise Forbidden("Only the dataset's contributors or a curator can profile it.")
     cached = VersionProfile.objects.filter(version=version).first()
     if cached is not None:
         return cached.profile

@@ -14,12 +14,6 @@ from marketplace.models import Dataset, DatasetVersion, Format, License
 MAX_PRICE = 10**15  # minor units; far beyond any real price, well inside a 64-bit integer
 
 
-class DetailSerializer(serializers.Serializer):
-    """The shape of every API error."""
-
-    detail = serializers.CharField()
-
-
 class QualitySerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=["admitted", "rejected", "pending"])
     reason = serializers.CharField(allow_blank=True)

@@ -5,20 +5,16 @@ Each view checks input, calls one selector or service, and maps domain refusals 
 idempotency key. Every error body is ``{"detail": ...}``.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, renderers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -26,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.auth import acting_user
 from accounts.services import member_for
-from config.api import Pagination
+from core.api import FirstRendererNegotiation, Pagination, errors
 from ledger import services as ledger
 from ledger.models import DEFAULT_CURRENCY
 from ledger.selectors import member_balances
@@ -39,7 +35,6 @@ from licensing.api.serializers import (
     CreditInputSerializer,
     CreditSerializer,
     DatasetDetailSerializer,
-    DetailSerializer,
     GrantPageSerializer,
     GrantSerializer,
     HealthSerializer,
@@ -51,19 +46,13 @@ from licensing.api.serializers import (
 )
 from licensing.croissant import croissant_document
 from licensing.models import Purchase
-from licensing.payments import PaymentDeclined
 from licensing.quality import quality_summaries
 from marketplace.api.views import DatasetUploadView
-from marketplace.downloads import RangeNotSatisfiable, RangeUnsupported, parse_range, stream_version
-from marketplace.models import Dataset, PinStatus, VersionStatus
+from marketplace.downloads import download_check, stream_version
+from marketplace.models import Dataset, VersionStatus
 from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of, is_curator
 
 IDEMPOTENCY_KEY_MAX = 255
-
-
-def errors(*codes: int) -> dict[int, Any]:
-    """Documented error responses, all of the ``{"detail": ...}`` shape."""
-    return dict.fromkeys(codes, DetailSerializer)
 
 
 # The catalogue's answers carry an ``ETag``; sending it back in ``If-None-Match`` gets this.
@@ -236,19 +225,16 @@ class OffersView(APIView):
         data = OfferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            offer = services.offer_create(
-                user=acting_user(request),
-                dataset=dataset,
-                license=v["license"],
-                use=v["use"],
-                price=v["price"],
-                currency=v["currency"],
-                duration_days=v["duration_days"],
-                version_ids=v["versions"],
-            )
-        except services.OfferRejected as exc:
-            raise ValidationError({exc.field: [exc.message]}) from exc
+        offer = services.offer_create(
+            user=acting_user(request),
+            dataset=dataset,
+            license=v["license"],
+            use=v["use"],
+            price=v["price"],
+            currency=v["currency"],
+            duration_days=v["duration_days"],
+            version_ids=v["versions"],
+        )
         offer = selectors.dataset_offers(dataset).get(pk=offer.pk)
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
@@ -302,21 +288,12 @@ class PurchasesView(APIView):
         offer = selectors.offer_for_purchase(data.validated_data["offer"])
         if offer is None:
             raise ValidationError({"offer": ["No such offer."]})
-        try:
-            outcome = services.purchase_create(
-                buyer=acting_user(request),
-                offer=offer,
-                idempotency_key=key,
-                fingerprint=services.request_fingerprint(dict(data.validated_data)),
-            )
-        except services.IdempotencyConflict as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except services.PurchaseRefused as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except PaymentDeclined as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_402_PAYMENT_REQUIRED)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        outcome = services.purchase_create(
+            buyer=acting_user(request),
+            offer=offer,
+            idempotency_key=key,
+            fingerprint=services.request_fingerprint(dict(data.validated_data)),
+        )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return _purchase_response(outcome.purchase.pk, code)
 
@@ -375,16 +352,13 @@ class MemberCreditsView(APIView):
         data = CreditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            top_up = ledger.credits_top_up(
-                curator=acting_user(request),
-                member=member,
-                amount=v["amount"],
-                currency=v["currency"],
-                note=v["note"],
-            )
-        except ledger.LedgerError as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+        top_up = ledger.credits_top_up(
+            curator=acting_user(request),
+            member=member,
+            amount=v["amount"],
+            currency=v["currency"],
+            note=v["note"],
+        )
         return Response(
             {
                 "member": member.pk,
@@ -395,19 +369,6 @@ class MemberCreditsView(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
-
-
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """Downloads are bytes whatever the client's Accept says; errors are JSON."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
-        return next(iter(parsers))
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
 
 
 BINARY_TYPES = ("text/csv", "application/vnd.apache.parquet", "application/jsonl")
@@ -446,26 +407,8 @@ class VersionDownloadView(APIView):
             and not can_see_unadmitted(acting_user(request), version.dataset_id)
         ):
             raise NotFound("No such version.")
-        try:
-            access = services.download_access(user=acting_user(request), version=version)
-        except services.AccessDenied as exc:
-            raise PermissionDenied(exc.reason) from exc
-        pin = getattr(version, "pin", None)
-        if pin is None or pin.status != PinStatus.PINNED:
-            return Response(
-                {"detail": "This version is not pinned on IPFS yet."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        try:
-            byte_range = parse_range(request.headers.get("Range"), version.size)
-        except RangeUnsupported as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        except RangeNotSatisfiable as exc:
-            return Response(
-                {"detail": str(exc)},
-                status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
-                headers={"Content-Range": f"bytes */{version.size}"},
-            )
+        access = services.download_access(user=acting_user(request), version=version)
+        byte_range = download_check(version, request.headers.get("Range"))
         services.download_record(
             user=acting_user(request), version=version, access=access, byte_range=byte_range
         )

@@ -20,24 +20,15 @@ from marketplace.api.serializers import (
     VersionSerializer,
 )
 from marketplace.models import Dataset, DatasetContributor
-from marketplace.uploads import upload_error
+from marketplace.uploads import UploadTooLarge, upload_error
 
 
-def _rejected(exc: services.UploadRejected) -> Response:
-    if exc.existing is not None:
-        return Response(
-            {"detail": exc.message, "existing_version": exc.existing.pk},
-            status=status.HTTP_409_CONFLICT,
-        )
-    return Response({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
-
-
-def _refused_upload(request: Request) -> Response | None:
+def _check_received(request: Request) -> None:
+    """Refuse (413) a request whose file the upload handler refused while it arrived."""
     request.data  # noqa: B018 (parsing the body is what runs the upload handler)
     reason = upload_error(request._request)
     if reason:
-        return Response({"detail": reason}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    return None
+        raise UploadTooLarge(reason)
 
 
 def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
@@ -46,7 +37,7 @@ def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     )
 
 
-# Beyond the common 400/401/403/404 (see config.api.document_errors).
+# Beyond the common 400/401/403/404 (see core.api.document_errors).
 UPLOAD_ERRORS = {
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="These bytes are already a version."),
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is over the upload limit."),
@@ -67,24 +58,19 @@ class DatasetUploadView(APIView):
         responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        refused = _refused_upload(request)
-        if refused is not None:
-            return refused
+        _check_received(request)
         data = DatasetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v: dict[str, Any] = data.validated_data
-        try:
-            version = services.dataset_create(
-                user=acting_user(request),
-                title=v["title"],
-                description=v.get("description", ""),
-                license=v["license"],
-                fmt=v["format"],
-                upload=v["file"],
-                parents=v.get("parents", []),
-            )
-        except services.UploadRejected as exc:
-            return _rejected(exc)
+        version = services.dataset_create(
+            user=acting_user(request),
+            title=v["title"],
+            description=v.get("description", ""),
+            license=v["license"],
+            fmt=v["format"],
+            upload=v["file"],
+            parents=v.get("parents", []),
+        )
         dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
         return Response(
             {
@@ -107,23 +93,18 @@ class VersionCreateView(APIView):
         dataset = selectors.dataset_for(request.user, dataset_id)
         if dataset is None:
             raise NotFound("No such dataset.")
-        refused = _refused_upload(request)
-        if refused is not None:
-            return refused
+        _check_received(request)
         data = VersionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v: dict[str, Any] = data.validated_data
-        try:
-            version = services.version_create(
-                user=acting_user(request),
-                dataset=dataset,
-                fmt=v["format"],
-                upload=v["file"],
-                license=v.get("license"),
-                parents=v.get("parents", []),
-            )
-        except services.UploadRejected as exc:
-            return _rejected(exc)
+        version = services.version_create(
+            user=acting_user(request),
+            dataset=dataset,
+            fmt=v["format"],
+            upload=v["file"],
+            license=v.get("license"),
+            parents=v.get("parents", []),
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
