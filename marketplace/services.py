@@ -22,6 +22,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from core.errors import Forbidden, Invalid
+from core.tasks import enqueue
 from ipfs import client as ipfs
 from marketplace.models import (
     FORMAT_EXTENSIONS,
@@ -212,14 +213,23 @@ def _record_pinned(version: DatasetVersion) -> None:
     )
 
 
+# Tasks are started by name (core.tasks), so this module never imports its own tasks.
+PIN_TASK = "marketplace.tasks.pin_version"
+
+
+def after_pin_enqueue(version_id: int) -> None:
+    """On commit, start what follows a confirmed pin (the quality gate), named by the setting
+    so this app never imports the later stages."""
+    if settings.COOP_AFTER_PIN_TASK:
+        enqueue(settings.COOP_AFTER_PIN_TASK, version_id)
+
+
 def _enqueue_next_stage(version: DatasetVersion) -> None:
     """On commit, queue the pin task, or for a version pinned on arrival what follows it."""
-    from marketplace.tasks import after_pinned, pin_version
-
     if version.status == VersionStatus.PINNED:
-        transaction.on_commit(lambda: after_pinned(version.pk))
+        after_pin_enqueue(version.pk)
     else:
-        transaction.on_commit(lambda: pin_version.delay(version.pk))
+        enqueue(PIN_TASK, version.pk)
 
 
 def _guarded_create(**kwargs: object) -> DatasetVersion:
@@ -378,6 +388,7 @@ def version_pin(*, version_id: int) -> PinOutcome:
         _record_pinned(pin.version)
     # Only now, with the pin confirmed and recorded, is the staged copy redundant.
     staged.unlink(missing_ok=True)
+    after_pin_enqueue(version_id)
     return PinOutcome(pinned=True)
 
 

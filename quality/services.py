@@ -24,6 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.errors import Forbidden
+from core.tasks import enqueue
 from ipfs.client import IpfsError
 from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
@@ -313,10 +314,8 @@ def gate_run(
     return report
 
 
-def _enqueue_check(version_id: int, requested_by_id: int | None) -> None:
-    from quality.tasks import check_version
-
-    transaction.on_commit(lambda: check_version.delay(version_id, requested_by_id))
+# Started by name (core.tasks), so this module never imports its own tasks.
+CHECK_TASK = "quality.tasks.check_version"
 
 
 def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
@@ -334,7 +333,7 @@ def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
                 f"This version is {version.status}; it can be re-checked once its check is done."
             )
         version.status = VersionStatus.PINNED
-        _enqueue_check(version.pk, user.pk)
+        enqueue(CHECK_TASK, version.pk, user.pk)
 
 
 def override_create(
