@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from licensing.models import AccessGrant, Download
 from licensing.services import purchase_create
 from marketplace.models import VersionStatus
-from tests.licensing.conftest import CSV
+from tests.factories import CSV
 
 pytestmark = pytest.mark.django_db
 

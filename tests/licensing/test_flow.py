@@ -9,7 +9,7 @@ from django.db.models import Sum
 from ipfs.cid import cid_of_bytes, normalize_cid
 from ledger.models import Account, AccountKind, LedgerEntry, RevenueEvent
 from licensing.models import AccessGrant, Download, Purchase
-from tests.licensing.conftest import CSV, SCHEMA
+from tests.factories import CSV, SCHEMA
 from transparency.models import ProvenanceRecord
 from transparency.services import chain_verify
 

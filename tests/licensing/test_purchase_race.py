@@ -13,33 +13,23 @@ from http import HTTPStatus
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 
 from accounts.models import Member
 from ledger.models import Account, AccountKind, LedgerTransaction, RevenueEvent
 from ledger.selectors import member_balance
 from licensing.models import AccessGrant, Purchase
 from licensing.services import offer_create
-from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
+from marketplace.models import Dataset
+from tests import factories
 from tests.conftest import api_client_for
 
 
 def admitted_dataset(owner: Member) -> Dataset:
-    # Rows made directly: the upload service would queue a pin task on commit.
-    dataset = Dataset.objects.create(title="Race", license="CC0-1.0", created_by=owner.user)
-    DatasetContributor.objects.create(dataset=dataset, user=owner.user)
-    DatasetVersion.objects.create(
-        dataset=dataset,
-        number=1,
-        cid="bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
-        sha256="0" * 64,
-        size=10,
-        format="csv",
-        license="CC0-1.0",
-        original_filename="race.csv",
-        uploaded_by=owner.user,
-        status=VersionStatus.ADMITTED,
-    )
-    return dataset
+    # Pinned as it arrived and admitted by hand: a committed test queues no task (the session's
+    # worker would take it and move the version on while the purchases race).
+    with override_settings(COOP_AFTER_PIN_TASK=""):
+        return factories.dataset(owner, title="Race", license="CC0-1.0", preadd=True).dataset
 
 
 def blocked_in_database() -> int:
