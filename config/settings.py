@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "ipfs",
     "transparency",
+    "policy",
     "marketplace",
     "quality",
     "ledger",
@@ -271,6 +272,13 @@ LOGGING = {
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+
+# The cooperative policy's first version (a curator, later a motion, makes the next ones):
+# the fee, the part of model earnings owed to the data, and the most a derived version may
+# pass to its parents, in basis points (1000 is 10 %).
+COOP_FEE_BASIS_POINTS = env_int("COOP_FEE_BASIS_POINTS", 1000)
+COOP_DATA_SHARE_BASIS_POINTS = env_int("COOP_DATA_SHARE_BASIS_POINTS", 3000)
+COOP_MAX_ROYALTY_STACK_BASIS_POINTS = env_int("COOP_MAX_ROYALTY_STACK_BASIS_POINTS", 5000)
 
 # The pipeline step after a confirmed pin, named rather than imported so that marketplace
 # never depends on the stages after it (quality imports marketplace, not the other way round).

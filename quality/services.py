@@ -19,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Forbidden
 from core.tasks import enqueue
+from core.versioning import decided_by_clean, version_current, version_next
 from ipfs.client import IpfsError
 from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
@@ -66,40 +67,41 @@ def workers() -> int:
 # --- The policy and the rules ----------------------------------------------------------------
 
 
+def _first_policy() -> dict[str, Any]:
+    return {
+        "rules": DEFAULT_POLICY_RULES,
+        "note": "The cooperative's default.",
+        "decided_by": "bootstrap",
+    }
+
+
 def policy_current() -> QualityPolicy:
     """The policy in force; the first one is created on demand (never by a data migration,
     so a flushed test database still gets one)."""
-    policy = QualityPolicy.objects.order_by("-number").first()
-    if policy is not None:
-        return policy
-    try:
-        with transaction.atomic():
-            policy, _ = QualityPolicy.objects.get_or_create(
-                number=1,
-                defaults={"rules": DEFAULT_POLICY_RULES, "note": "The cooperative's default."},
-            )
-    except IntegrityError:
-        policy = QualityPolicy.objects.get(number=1)
-    return policy
+    return version_current(QualityPolicy, field="number", first=_first_policy)
 
 
-def policy_update(*, user: AbstractBaseUser, rules: Any, note: str = "") -> QualityPolicy:
-    """A new policy version; only curators may make one. Raises RuleError."""
-    if not is_curator(user):
-        raise Forbidden("Only curators can change the default quality policy.")
+def policy_update(*, decided_by: str, rules: Any, note: str = "") -> QualityPolicy:
+    """A new policy version, decided by ``decided_by`` (e.g. "curator:7"); who may decide is
+    the caller's to check. Raises RuleError."""
+    decided_by = decided_by_clean(decided_by)
     clean = validate_rules(rules, allow_all_columns=True)
-    current = policy_current()
-    with transaction.atomic():
-        number = (QualityPolicy.objects.aggregate(n=Max("number"))["n"] or current.number) + 1
-        policy = QualityPolicy.objects.create(
-            number=number, rules=clean, note=note.strip(), created_by_id=user.pk
-        )
+    note = note.strip()
+
+    def record(policy: QualityPolicy) -> None:
         record_append(
             kind="quality_policy",
-            subject=f"quality_policy:{number}",
-            payload={"number": number, "rules": clean, "note": policy.note, "by": user.pk},
+            subject=f"quality_policy:{policy.number}",
+            payload={"number": policy.number, "rules": clean, "note": note, "by": decided_by},
         )
-    return policy
+
+    return version_next(
+        QualityPolicy,
+        field="number",
+        first=_first_policy,
+        values=lambda _current: {"rules": clean, "note": note, "decided_by": decided_by},
+        then=record,
+    )
 
 
 def rules_for(dataset: Dataset) -> DatasetRules:
