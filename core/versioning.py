@@ -75,6 +75,5 @@ def version_next(
             if not manager.filter(**{field: number}).exists():
                 raise  # some other constraint: not a race for the number
     raise Conflict(
-        f"{model._meta.verbose_name.capitalize()} kept changing while this change was made; "
-        "try again."
+        f"The {model._meta.verbose_name} kept changing while this change was made; try again."
     )

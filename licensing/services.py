@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Member
+from accounts.selectors import has_buyer_role, is_curator
 from core.errors import NON_FIELD, Conflict, Forbidden, Invalid
 from ledger import services as ledger
 from ledger.models import Currency
@@ -24,7 +24,7 @@ from licensing.models import AccessGrant, AccessVia, Download, LicenseOffer, Pur
 from licensing.payments import PaymentProvider, default_provider
 from marketplace.downloads import ByteRange
 from marketplace.models import Dataset, DatasetVersion, License, VersionStatus
-from marketplace.selectors import is_contributor_of, is_curator
+from marketplace.selectors import is_contributor_of
 from transparency.services import record_append
 
 
@@ -182,7 +182,7 @@ def purchase_create(
     existing = _replayed(buyer, idempotency_key, fingerprint)
     if existing is not None:
         return PurchaseOutcome(existing, created=False)
-    if not Member.objects.filter(user_id=buyer.pk, is_buyer=True).exists():
+    if not has_buyer_role(buyer):
         raise Forbidden("Only members with the buyer role can buy access.")
     if not offer.is_active:
         raise PurchaseRefused("This offer has been withdrawn.")

@@ -4,22 +4,10 @@ Everyone (signed in or not, on the web) sees admitted versions. A dataset's cont
 the cooperative's curators also see versions that are still in the pipeline or were refused.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Member
+from accounts.selectors import AnyUser, is_curator
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
-
-AnyUser = AbstractBaseUser | AnonymousUser
-
-
-def is_curator(user: AnyUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return (
-        bool(getattr(user, "is_superuser", False))
-        or Member.objects.filter(user_id=user.pk, is_curator=True).exists()
-    )
 
 
 def is_contributor_of(user: AnyUser, dataset: Dataset | int) -> bool:

@@ -18,18 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.selectors import AnyUser, is_curator
 from core.errors import Forbidden
 from core.tasks import enqueue
 from core.versioning import decided_by_clean, version_current, version_next
 from ipfs.client import IpfsError
 from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
-from marketplace.selectors import can_see_unadmitted, is_contributor_of, is_curator
+from marketplace.selectors import can_see_unadmitted, is_contributor_of
 from marketplace.services import version_set_status
 from quality import checks, profiling
 from quality.models import (
@@ -50,8 +51,6 @@ from quality.rules import (
 from transparency.services import record_append
 
 log = logging.getLogger(__name__)
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 RECHECKABLE = (VersionStatus.ADMITTED, VersionStatus.REJECTED, VersionStatus.FAILED)
 

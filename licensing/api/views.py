@@ -7,7 +7,6 @@ idempotency key. Every error body is ``{"detail": ...}``.
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.auth import acting_user
+from accounts.selectors import is_curator, member_by_id
 from accounts.services import member_for
 from core.api import FirstRendererNegotiation, Pagination, errors
 from ledger import services as ledger
@@ -50,7 +50,7 @@ from licensing.quality import quality_summaries
 from marketplace.api.views import DatasetUploadView
 from marketplace.downloads import download_check, stream_version
 from marketplace.models import Dataset, VersionStatus
-from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of, is_curator
+from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of
 
 IDEMPOTENCY_KEY_MAX = 255
 
@@ -342,11 +342,7 @@ class MemberCreditsView(APIView):
     def post(self, request: Request, member_id: int) -> Response:
         if not is_curator(acting_user(request)):
             raise PermissionDenied("Only curators can top up credits.")
-        member = (
-            get_user_model().objects.filter(pk=member_id, member__isnull=False).first()
-            if member_id <= selectors.MAX_ID
-            else None
-        )
+        member = member_by_id(member_id)
         if member is None:
             raise NotFound("No such member.")
         data = CreditInputSerializer(data=request.data)
