@@ -20,6 +20,7 @@ from accounts.selectors import has_buyer_role, is_curator
 from core.errors import NON_FIELD, Conflict, Forbidden, Invalid
 from ledger import services as ledger
 from ledger.models import Currency
+from licensing import selectors
 from licensing.models import AccessGrant, AccessVia, Download, LicenseOffer, Purchase, Use
 from licensing.payments import PaymentProvider, default_provider
 from marketplace.downloads import ByteRange
@@ -294,16 +295,10 @@ def download_access(*, user: User, version: DatasetVersion) -> Access:
         return Access(AccessVia.CONTRIBUTOR, None)
     if is_curator(user):
         return Access(AccessVia.CURATOR, None)
-    grants = list(
-        AccessGrant.objects.filter(buyer_id=user.pk, versions=version).order_by("-expires_at")
-    )
-    now = timezone.now()
-    # A perpetual grant (no expiry) wins; otherwise the one that expires last.
-    grants.sort(key=lambda g: (g.expires_at is not None, -(g.expires_at or now).timestamp()))
-    for grant in grants:
-        if grant.expires_at is None or grant.expires_at > now:
-            return Access(AccessVia.GRANT, grant)
-    raise AccessDenied("grant expired" if grants else "no grant")
+    grant = selectors.active_grant(user, version)
+    if grant is not None:
+        return Access(AccessVia.GRANT, grant)
+    raise AccessDenied("grant expired" if selectors.grants_covering(user, version) else "no grant")
 
 
 def download_record(

@@ -7,7 +7,7 @@ pinning (the quality gate) is started through the task named in
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -92,30 +92,103 @@ def _check_upload(upload: StagedUpload | None, fmt: str) -> StagedUpload:
     return upload
 
 
-def _check_parents(parents: Sequence[ParentSpec]) -> None:
+# --- Derivations: the royalty-weight rules, owned here for uploads and later declarations ---
+
+# VersionDerivation.weight keeps 6 decimal places; a weight is checked as it will be stored.
+WEIGHT_QUANTUM = Decimal("0.000001")
+
+
+class DerivationRejected(Invalid):
+    """Parents (``wasDerivedFrom`` links with royalty weights) that cannot be declared."""
+
+    default_field = "parents"
+
+
+def derivations_check(
+    *,
+    parents: Sequence[ParentSpec],
+    child: DatasetVersion | None = None,
+    existing: Mapping[int, Decimal] | None = None,
+    field: str = "parents",
+) -> list[ParentSpec]:
+    """The rules every royalty-weighted parent link obeys, for a new version's parents
+    (``child`` None) and for parents declared later (``existing``: the links the child already
+    has, parent id to weight): each parent once, never the child itself, admitted to the
+    catalogue; each weight above 0 and at most 1 as stored (6 decimal places); a declared
+    weight never changes; the child's weights add up to at most 1. Returns the parents with
+    their weights as stored; raises ``DerivationRejected`` about ``field``."""
+    existing = existing or {}
     seen: set[int] = set()
-    total = Decimal(0)
+    specs: list[ParentSpec] = []
     for spec in parents:
-        if spec.version.pk in seen:
-            raise UploadRejected(
-                f"Parent version {spec.version.pk} is listed twice.", field="parents"
+        parent = spec.version
+        if parent.pk in seen:
+            raise DerivationRejected(f"Parent version {parent.pk} is listed twice.", field=field)
+        seen.add(parent.pk)
+        if child is not None and parent.pk == child.pk:
+            raise DerivationRejected(
+                f"Version {child.pk} cannot be derived from itself.", field=field
             )
-        seen.add(spec.version.pk)
-        if not Decimal(0) < spec.weight <= Decimal(1):
-            raise UploadRejected(
-                "Each royalty weight must be above 0 and at most 1.", field="parents"
+        weight = spec.weight.quantize(WEIGHT_QUANTUM)
+        if not (Decimal(0) < spec.weight <= 1 and weight > 0):
+            raise DerivationRejected(
+                f"The royalty weight for parent version {parent.pk} must be above 0 and at most 1.",
+                field=field,
             )
-        if spec.version.status != VersionStatus.ADMITTED:
-            raise UploadRejected(
-                f"Parent version {spec.version.pk} is not admitted to the catalogue.",
-                field="parents",
+        if parent.status != VersionStatus.ADMITTED:
+            raise DerivationRejected(
+                f"Parent version {parent.pk} is not admitted to the catalogue.", field=field
             )
-        total += spec.weight
+        declared = existing.get(parent.pk)
+        if declared is not None and declared != weight and child is not None:
+            raise DerivationRejected(
+                f"Version {child.pk} already derives from version {parent.pk} with weight "
+                f"{declared.normalize():f}; a declared weight cannot change.",
+                field=field,
+            )
+        specs.append(ParentSpec(parent, weight))
+    new = sum((s.weight for s in specs if s.version.pk not in existing), Decimal(0))
+    total = sum(existing.values(), Decimal(0)) + new
     if total > 1:
-        raise UploadRejected(
-            f"The royalty weights of the parents add up to {total.normalize():f}, above 1.",
-            field="parents",
+        whose = (
+            "the parents add up" if child is None else f"version {child.pk}'s parents would add up"
         )
+        raise DerivationRejected(
+            f"The royalty weights of {whose} to {total.normalize():f}, above 1.", field=field
+        )
+    return specs
+
+
+def _derivations_create(
+    child: DatasetVersion, parents: Sequence[ParentSpec]
+) -> list[VersionDerivation]:
+    """The links, each recorded in the provenance chain (in the caller's transaction)."""
+    links = [
+        VersionDerivation.objects.create(child=child, parent=spec.version, weight=spec.weight)
+        for spec in parents
+    ]
+    for link in links:
+        record_append(
+            kind="derivation",
+            subject=f"version:{child.pk}",
+            payload={"child": child.pk, "parent": link.parent_id, "weight": str(link.weight)},
+        )
+    return links
+
+
+def derivations_add(
+    *, child: DatasetVersion, parents: Sequence[ParentSpec], field: str = "parents"
+) -> list[VersionDerivation]:
+    """Declare that an existing version wasDerivedFrom ``parents``: the rules of
+    ``derivations_check`` with the links it already has. Returns the new links; links already
+    declared with the same weight are left as they are. Who may declare them, and whether
+    they close a cycle, is the caller's to check first (provenance holds the chain lock)."""
+    with transaction.atomic():
+        existing = {
+            link.parent_id: link.weight for link in VersionDerivation.objects.filter(child=child)
+        }
+        specs = derivations_check(child=child, parents=parents, existing=existing, field=field)
+        return _derivations_create(child, [s for s in specs if s.version.pk not in existing])
 
 
 def _stage(upload: StagedUpload) -> Path:
@@ -158,8 +231,6 @@ def _create_version(
         uploaded_by=user,
         status=VersionStatus.PINNED if pinned else VersionStatus.UPLOADED,
     )
-    for spec in parents:
-        VersionDerivation.objects.create(child=version, parent=spec.version, weight=spec.weight)
     if pinned:
         Pin.objects.create(
             version=version,
@@ -194,12 +265,7 @@ def _create_version(
             ],
         },
     )
-    for spec in parents:
-        record_append(
-            kind="derivation",
-            subject=f"version:{version.pk}",
-            payload={"child": version.pk, "parent": spec.version.pk, "weight": str(spec.weight)},
-        )
+    _derivations_create(version, parents)
     if pinned:
         _record_pinned(version)
     return version
@@ -269,7 +335,7 @@ def dataset_create(
     if not title.strip():
         raise UploadRejected("Give the dataset a title.", field="title")
     staged = _check_upload(upload, fmt)
-    _check_parents(parents)
+    parents = derivations_check(parents=parents)
     with transaction.atomic():
         dataset = Dataset.objects.create(
             title=title.strip(), description=description, license=license, created_by=user
@@ -296,7 +362,7 @@ def version_create(
     if license not in License.values:
         raise UploadRejected(f"Unknown licence {license!r}.", field="license")
     staged = _check_upload(upload, fmt)
-    _check_parents(parents)
+    parents = derivations_check(parents=parents)
     return _guarded_create(
         user=user, dataset=dataset, fmt=fmt, license=license, upload=staged, parents=parents
     )

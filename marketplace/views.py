@@ -85,7 +85,7 @@ def _handle_upload(
         return None
     try:
         version = create(form)
-    except services.UploadRejected as exc:
+    except (services.UploadRejected, services.DerivationRejected) as exc:
         # A duplicate names no request field; it is about the file.
         form.add_service_error(exc.field or "file", exc.message)
         return None

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from core.errors import Invalid
-from licensing.models import AccessGrant, LicenseOffer
+from licensing import selectors as licensing
+from licensing.models import LicenseOffer
 from marketplace import selectors as market
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
 from provenance.lineage import NODE_TYPES, Direction, Edge, Graph, node_key, run_walk
@@ -61,7 +61,7 @@ def node_exists(user: Any, node_type: str, node_id: int) -> bool:
         version = market.version_for(user, node_id)
         return version is not None and version.status == VersionStatus.ADMITTED
     if node_type == "dataset":
-        return market.admitted_versions().filter(dataset_id=node_id).exists()
+        return market.listed_datasets().filter(pk=node_id).exists()
     if node_type == "model":
         return Model.objects.filter(pk=node_id).exists()
     if node_type == "run":
@@ -213,18 +213,9 @@ def version_use_refusal(user: Any, version: DatasetVersion) -> str | None:
     hold an active grant covering it, or it is offered at price 0. Otherwise the reason."""
     if market.is_contributor_of(user, version.dataset_id):
         return None
-    if _has_active_grant(user, version) or _offered_free(version):
+    if licensing.active_grant(user, version) is not None or _offered_free(version):
         return None
     return f"you have no active grant for version {version.pk} ({version.cid})"
-
-
-def _has_active_grant(user: Any, version: DatasetVersion) -> bool:
-    now = timezone.now()
-    return (
-        AccessGrant.objects.filter(buyer_id=user.pk, versions=version)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exists()
-    )
 
 
 def _offered_free(version: DatasetVersion) -> bool:

@@ -5,10 +5,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import MAX_ID
 from ledger.models import DEFAULT_CURRENCY, Currency
 from licensing.models import AccessGrant, LicenseOffer, Purchase, Use
 from licensing.quality import QualitySummaries
-from licensing.selectors import MAX_ID
 from marketplace.models import Dataset, DatasetVersion, Format, License
 
 MAX_PRICE = 10**15  # minor units; far beyond any real price, well inside a 64-bit integer

@@ -49,8 +49,8 @@ from licensing.models import Purchase
 from licensing.quality import quality_summaries
 from marketplace.api.views import DatasetUploadView
 from marketplace.downloads import download_check, stream_version
-from marketplace.models import Dataset, VersionStatus
-from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of
+from marketplace.models import Dataset
+from marketplace.selectors import dataset_for, is_contributor_of, version_for
 
 IDEMPOTENCY_KEY_MAX = 255
 
@@ -192,11 +192,7 @@ class OffersView(APIView):
     """A dataset's offers, for its contributors."""
 
     def _dataset(self, request: Request, dataset_id: int) -> Dataset:
-        dataset = (
-            dataset_for(acting_user(request), dataset_id)
-            if dataset_id <= selectors.MAX_ID
-            else None
-        )
+        dataset = dataset_for(acting_user(request), dataset_id)
         if dataset is None:
             raise NotFound("No such dataset.")
         if not is_contributor_of(acting_user(request), dataset):
@@ -397,11 +393,8 @@ class VersionDownloadView(APIView):
         ),
     )
     def get(self, request: Request, version_id: int) -> HttpResponseBase:
-        version = selectors.version_by_id(version_id)
-        if version is None or (
-            version.status != VersionStatus.ADMITTED
-            and not can_see_unadmitted(acting_user(request), version.dataset_id)
-        ):
+        version = version_for(acting_user(request), version_id)
+        if version is None:
             raise NotFound("No such version.")
         access = services.download_access(user=acting_user(request), version=version)
         byte_range = download_check(version, request.headers.get("Range"))
