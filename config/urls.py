@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("ledger.api.urls")),
     path("", include("licensing.api.urls")),
     path("", include("provenance.api.urls")),
     path("", include("transparency.api.urls")),

@@ -1,8 +1,8 @@
-"""REST endpoints: the catalogue, offers, purchases, grants, downloads, balances and credits.
+"""REST endpoints: the catalogue, offers, purchases, grants and downloads.
 
-Each view checks input, calls one selector or service, and maps domain refusals onto HTTP:
-402 for a declined payment, 403 with the reason for a refused download, 409 for a reused
-idempotency key. Every error body is ``{"detail": ...}``.
+Each view checks input and calls one selector or service. Domain refusals (a declined
+payment, a refused download, a reused idempotency key) are raised by the services and mapped
+once, in ``core.api.exception_handler``; every error body is ``{"detail": ...}``.
 """
 
 from typing import Any
@@ -11,7 +11,7 @@ from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, renderers, status
+from rest_framework import renderers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
@@ -20,25 +20,16 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.auth import acting_user
-from accounts.selectors import is_curator, member_by_id
-from accounts.services import member_for
 from core.api import FirstRendererNegotiation, Pagination, errors
-from ledger import services as ledger
-from ledger.models import DEFAULT_CURRENCY
-from ledger.selectors import member_balances
 from licensing import selectors, services
 from licensing.api.caching import cached
 from licensing.api.serializers import (
     CatalogueFilterSerializer,
     CatalogueItemSerializer,
     CataloguePageSerializer,
-    CreditInputSerializer,
-    CreditSerializer,
     DatasetDetailSerializer,
     GrantPageSerializer,
     GrantSerializer,
-    HealthSerializer,
-    MeSerializer,
     OfferInputSerializer,
     OfferSerializer,
     PurchaseInputSerializer,
@@ -47,7 +38,7 @@ from licensing.api.serializers import (
 from licensing.croissant import croissant_document
 from licensing.models import Purchase
 from licensing.quality import quality_summaries
-from marketplace.api.views import DatasetUploadView
+from marketplace.api.views import UPLOAD_PARSERS, dataset_upload, dataset_upload_schema
 from marketplace.downloads import download_check, stream_version
 from marketplace.models import Dataset
 from marketplace.selectors import dataset_for, is_contributor_of, version_for
@@ -81,9 +72,11 @@ class CatalogueNegotiation(DefaultContentNegotiation):
     settings = _WithoutFormatOverride()  # type: ignore[assignment]
 
 
-class DatasetsView(DatasetUploadView):
-    """``GET`` the catalogue here; ``POST`` (upload) comes from the marketplace's view."""
+class DatasetsView(APIView):
+    """``/api/v1/datasets/``: the catalogue (``GET``, here) and the upload (``POST``,
+    marketplace's operation, called rather than inherited)."""
 
+    parser_classes = UPLOAD_PARSERS
     content_negotiation_class = CatalogueNegotiation
 
     @extend_schema(
@@ -120,6 +113,10 @@ class DatasetsView(DatasetUploadView):
         context = {"quality": quality_summaries(latest)}
         data = CatalogueItemSerializer(datasets, many=True, context=context).data
         return paginator.get_paginated_response(data)
+
+    @dataset_upload_schema
+    def post(self, request: Request) -> Response:
+        return dataset_upload(request)
 
 
 def _catalogue_dataset(dataset_id: int) -> Dataset:
@@ -311,58 +308,6 @@ class GrantsView(APIView):
         return paginator.get_paginated_response(GrantSerializer(page, many=True).data)
 
 
-class MeView(APIView):
-    @extend_schema(operation_id="me_retrieve", responses={200: MeSerializer, **errors(401)})
-    def get(self, request: Request) -> Response:
-        member = member_for(acting_user(request))
-        balances = member_balances(acting_user(request))
-        return Response(
-            {
-                "id": acting_user(request).pk,
-                "username": acting_user(request).get_username(),
-                "roles": member.roles,
-                "balance": balances[DEFAULT_CURRENCY],
-                "currency": DEFAULT_CURRENCY,
-                "balances": balances,
-            }
-        )
-
-
-class MemberCreditsView(APIView):
-    @extend_schema(
-        operation_id="members_credits_create",
-        request=CreditInputSerializer,
-        responses={201: CreditSerializer, **errors(400, 401, 403, 404)},
-        description="Curators top up a member's cooperative credit; recorded in the ledger.",
-    )
-    def post(self, request: Request, member_id: int) -> Response:
-        if not is_curator(acting_user(request)):
-            raise PermissionDenied("Only curators can top up credits.")
-        member = member_by_id(member_id)
-        if member is None:
-            raise NotFound("No such member.")
-        data = CreditInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        top_up = ledger.credits_top_up(
-            curator=acting_user(request),
-            member=member,
-            amount=v["amount"],
-            currency=v["currency"],
-            note=v["note"],
-        )
-        return Response(
-            {
-                "member": member.pk,
-                "amount": v["amount"],
-                "currency": v["currency"],
-                "balance": top_up.balance,
-                "transaction": top_up.transaction.pk,
-            },
-            status=status.HTTP_201_CREATED,
-        )
-
-
 BINARY_TYPES = ("text/csv", "application/vnd.apache.parquet", "application/jsonl")
 
 
@@ -402,13 +347,3 @@ class VersionDownloadView(APIView):
             user=acting_user(request), version=version, access=access, byte_range=byte_range
         )
         return stream_version(version, byte_range)
-
-
-class HealthView(APIView):
-    """A trivial endpoint: the baseline in the API benchmark, and a liveness probe."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(operation_id="health_retrieve", responses={200: HealthSerializer})
-    def get(self, request: Request) -> Response:
-        return Response({"status": "ok"})

@@ -1,4 +1,9 @@
-"""REST endpoints to upload datasets and versions and read versions."""
+"""REST endpoints to upload datasets and versions and read versions.
+
+``POST /api/v1/datasets/`` shares its path with the catalogue's ``GET``, which licensing owns
+(it shows offers): licensing's view routes the POST to ``dataset_upload`` here, so each
+operation stays with the app whose rule it is and neither view inherits the other.
+"""
 
 from typing import Any
 
@@ -49,40 +54,48 @@ class DatasetCreateResponse(serializers.Serializer):
     version = VersionSerializer()
 
 
-class DatasetUploadView(APIView):
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+# What an upload endpoint parses (the upload handler streams the file while it arrives).
+UPLOAD_PARSERS = [parsers.MultiPartParser, parsers.FormParser]
 
-    @extend_schema(
-        operation_id="datasets_create",
-        request=DatasetInputSerializer,
-        responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
+dataset_upload_schema = extend_schema(
+    operation_id="datasets_create",
+    request=DatasetInputSerializer,
+    responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
+    description=(
+        "Upload a new dataset with its first version (multipart; the file streams to the "
+        "staging disk and the IPFS node while it arrives). Parents, if any, must be admitted "
+        "versions; their royalty weights add up to at most 1."
+    ),
+)
+
+
+def dataset_upload(request: Request) -> Response:
+    """The ``datasets_create`` operation, for the view that routes ``/api/v1/datasets/``."""
+    _check_received(request)
+    data = DatasetInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v: dict[str, Any] = data.validated_data
+    version = services.dataset_create(
+        user=acting_user(request),
+        title=v["title"],
+        description=v.get("description", ""),
+        license=v["license"],
+        fmt=v["format"],
+        upload=v["file"],
+        parents=v.get("parents", []),
     )
-    def post(self, request: Request) -> Response:
-        _check_received(request)
-        data = DatasetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v: dict[str, Any] = data.validated_data
-        version = services.dataset_create(
-            user=acting_user(request),
-            title=v["title"],
-            description=v.get("description", ""),
-            license=v["license"],
-            fmt=v["format"],
-            upload=v["file"],
-            parents=v.get("parents", []),
-        )
-        dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
-        return Response(
-            {
-                "dataset": DatasetSerializer(dataset).data,
-                "version": VersionSerializer(version).data,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+    dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
+    return Response(
+        {
+            "dataset": DatasetSerializer(dataset).data,
+            "version": VersionSerializer(version).data,
+        },
+        status=status.HTTP_201_CREATED,
+    )
 
 
 class VersionCreateView(APIView):
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(
         operation_id="datasets_versions_create",
