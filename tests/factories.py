@@ -3,9 +3,10 @@ the code really writes.
 
 - ``member``: a member with roles (the fixtures alice, bob, carol and mallory use it).
 - ``dataset`` / ``version``: uploads through ``marketplace.services`` (staged exactly as an
-  HTTP upload is, ``staged_from_path``), then moved along by the marketplace's status service
-  (``admit`` stands in for the quality gate, tested in tests/quality). ``checked`` runs the
-  real gate on a local copy instead.
+  HTTP upload is, ``staged_from_path``, and pinned as it arrived), then moved along by the
+  marketplace's status service (``admit`` stands in for the quality gate, tested in
+  tests/quality); they queue no task, so committed tests may use them too. ``checked`` runs
+  the real gate on a local copy instead; ``pipeline=True`` runs the real pipeline.
 - ``offer``, ``fund``, ``purchase`` and ``grant``: licensing and ledger services.
 - ``model`` and ``run``: provenance services.
 
@@ -18,13 +19,14 @@ The tests use the module itself as the ``make`` fixture: ``make.dataset(alice)``
 import itertools
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from accounts.models import Member
 from accounts.services import member_create
@@ -94,8 +96,7 @@ def unique_csv() -> bytes:
 
 def staged(content: bytes, name: str, *, preadd: bool = False) -> StagedUpload:
     """The upload of ``content`` as the streaming handler would have received it; with
-    ``preadd``, as the node took it while it arrived (the default for HTTP uploads), so the
-    upload is recorded pinned and queues no pin task."""
+    ``preadd``, as the node took it while it arrived (the default of HTTP uploads)."""
     with tempfile.TemporaryDirectory(prefix="factory-") as folder:
         path = Path(folder, name)
         path.write_bytes(content)
@@ -104,6 +105,36 @@ def staged(content: bytes, name: str, *, preadd: bool = False) -> StagedUpload:
             upload.preadded = ipfs.add_file(path, pin=True).cid == upload.cid
             assert upload.preadded, "the node computed another CID"
         return upload
+
+
+def _uploaded(
+    create: Callable[[StagedUpload], DatasetVersion],
+    content: bytes,
+    name: str,
+    *,
+    pinned: bool,
+    pipeline: bool,
+) -> DatasetVersion:
+    """Run an upload service on ``content``.
+
+    - ``pipeline``: staged for the pin task, which then starts the gate: the real pipeline,
+      for tests that run it (its tasks run on commit).
+    - otherwise the test decides the version's fate and no task is queued, whether the test
+      commits or not (a committed test would hand them to the session's worker, which would
+      move the version on under the test): ``pinned`` uploads as the node took it while it
+      arrived, with the after-pin stage off; ``pinned=False`` leaves it staged for a pin task
+      that only a ``db`` test (whose commit hooks never run) may leave queued.
+    """
+    if pipeline:
+        return create(staged(content, name))
+    upload = staged(content, name, preadd=pinned)
+    with override_settings(COOP_AFTER_PIN_TASK=""):
+        version = create(upload)
+    # A version owns the bytes now: closing the upload must not release what it pinned (the
+    # service says so on commit, which a `db` test never reaches).
+    upload.kept = True
+    upload.close()
+    return version
 
 
 def _file_name(fmt: str) -> str:
@@ -127,13 +158,9 @@ def _finish(
     version: DatasetVersion,
     *,
     status: str | None,
-    pin: bool,
     rows: int | None,
     at: datetime | None,
 ) -> DatasetVersion:
-    if pin:
-        # The pin task's service, called directly: `db` tests never run on_commit hooks.
-        assert marketplace.version_pin(version_id=version.pk).pinned
     if at is not None:
         DatasetVersion.objects.filter(pk=version.pk).update(created_at=at)
         VersionDerivation.objects.filter(child=version).update(created_at=at)
@@ -157,27 +184,33 @@ def dataset(
     parents: Parents = (),
     status: str | None = VersionStatus.ADMITTED,
     rows: int | None = 3,
-    pin: bool = False,
-    preadd: bool = False,
+    pinned: bool = True,
+    pipeline: bool = False,
     at: datetime | None = None,
 ) -> DatasetVersion:
     """A new dataset of ``owner`` with one version (unique bytes unless ``content`` is given,
-    in a file called ``name``), admitted unless ``status`` says otherwise (``None``: as the
-    upload left it). ``pin``: pinned by the pin task's service; ``preadd``: pinned as it
-    arrived (see ``staged``)."""
+    in a file called ``name``), pinned as it arrived unless ``pinned`` is off, and admitted
+    unless ``status`` says otherwise (``None``: as the upload left it). ``pipeline`` runs the
+    real pipeline instead (see ``_uploaded``)."""
+
+    def create(upload: StagedUpload) -> DatasetVersion:
+        return marketplace.dataset_create(
+            user=user_of(owner),
+            title=title,
+            description=description,
+            license=license,
+            fmt=fmt,
+            upload=upload,
+            parents=_parent_specs(parents),
+        )
+
     data = content if content is not None else unique_csv()
-    version = marketplace.dataset_create(
-        user=user_of(owner),
-        title=title,
-        description=description,
-        license=license,
-        fmt=fmt,
-        upload=staged(data, name or _file_name(fmt), preadd=preadd),
-        parents=_parent_specs(parents),
-    )
+    new = _uploaded(create, data, name or _file_name(fmt), pinned=pinned, pipeline=pipeline)
+    if pipeline:
+        return new
     if at is not None:
-        Dataset.objects.filter(pk=version.dataset_id).update(created_at=at)
-    return _finish(version, status=status, pin=pin, rows=rows, at=at)
+        Dataset.objects.filter(pk=new.dataset_id).update(created_at=at)
+    return _finish(new, status=status, rows=rows, at=at)
 
 
 def version(
@@ -190,18 +223,26 @@ def version(
     parents: Parents = (),
     status: str | None = VersionStatus.ADMITTED,
     rows: int | None = 3,
-    pin: bool = False,
+    pinned: bool = True,
+    pipeline: bool = False,
     at: datetime | None = None,
 ) -> DatasetVersion:
-    """The next version of ``dataset``, uploaded by one of its contributors."""
-    new = marketplace.version_create(
-        user=user_of(owner),
-        dataset=dataset,
-        fmt=fmt,
-        upload=staged(content if content is not None else unique_csv(), name or _file_name(fmt)),
-        parents=_parent_specs(parents),
-    )
-    return _finish(new, status=status, pin=pin, rows=rows, at=at)
+    """The next version of ``dataset``, uploaded by one of its contributors (as ``dataset``)."""
+
+    def create(upload: StagedUpload) -> DatasetVersion:
+        return marketplace.version_create(
+            user=user_of(owner),
+            dataset=dataset,
+            fmt=fmt,
+            upload=upload,
+            parents=_parent_specs(parents),
+        )
+
+    data = content if content is not None else unique_csv()
+    new = _uploaded(create, data, name or _file_name(fmt), pinned=pinned, pipeline=pipeline)
+    if pipeline:
+        return new
+    return _finish(new, status=status, rows=rows, at=at)
 
 
 def checked(

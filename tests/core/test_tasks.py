@@ -36,12 +36,16 @@ def app_as_current():
 
 
 @pytest.fixture
-def broker_down(app_as_current) -> Celery:
+def broker_down(app_as_current, monkeypatch) -> Celery:
     """A non-eager app whose broker is a closed port: every publish fails to connect."""
-    app = Celery("broker-down", broker=f"redis://127.0.0.1:{_free_port()}/0", set_as_current=False)
+    # Celery prefers CELERY_BROKER_URL (set under CI) to the URL an app is given.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    url = f"redis://127.0.0.1:{_free_port()}/0"
+    app = Celery("broker-down", broker=url, set_as_current=False)
     app.conf.task_always_eager = False
     app.conf.broker_connection_timeout = 1
     app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0}
+    assert app.conf.broker_url == url
     return app_as_current(app)
 
 

@@ -13,7 +13,6 @@ from http import HTTPStatus
 
 import pytest
 from django.db import connection, transaction
-from django.test import override_settings
 
 from accounts.models import Member
 from ledger.models import Account, AccountKind, LedgerTransaction, RevenueEvent
@@ -26,10 +25,9 @@ from tests.conftest import api_client_for
 
 
 def admitted_dataset(owner: Member) -> Dataset:
-    # Pinned as it arrived and admitted by hand: a committed test queues no task (the session's
-    # worker would take it and move the version on while the purchases race).
-    with override_settings(COOP_AFTER_PIN_TASK=""):
-        return factories.dataset(owner, title="Race", license="CC0-1.0", preadd=True).dataset
+    # The factories queue no task, so the session's worker cannot move the version on while
+    # the purchases race.
+    return factories.dataset(owner, title="Race", license="CC0-1.0").dataset
 
 
 def blocked_in_database() -> int:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
 
 from accounts.services import token_create
 from marketplace.models import DatasetContributor
@@ -31,10 +30,9 @@ CHECKS = ",".join(
 def seed(owner, co_owner) -> None:
     """An admitted version, pinned as it arrived, with an offer, made without queuing any task
     (a test that commits would hand them to the broker)."""
-    with override_settings(COOP_AFTER_PIN_TASK=""):  # admitted by hand, not by the gate
-        version = factories.dataset(
-            owner, title="Air", description="PM2.5", content=CSV, name="air.csv", preadd=True
-        )
+    version = factories.dataset(
+        owner, title="Air", description="PM2.5", content=CSV, name="air.csv"
+    )
     # No service adds a co-contributor yet; the curator owning a share reaches the offers.
     DatasetContributor.objects.create(dataset=version.dataset, user=co_owner.user)
     factories.offer(owner, version.dataset, price=0, duration_days=None)

@@ -44,11 +44,11 @@ def upload(pipeline) -> Callable[..., DatasetVersion]:
                 content=data,
                 fmt=fmt,
                 name=name,
-                status=None,
+                pipeline=True,
             )
         else:
             version = factories.version(
-                member, dataset, content=data, fmt=fmt, name=name, status=None
+                member, dataset, content=data, fmt=fmt, name=name, pipeline=True
             )
         return pipeline.wait_status(version, *DONE, timeout=120)
 

@@ -1,4 +1,4 @@
-"""Step 2 of 2: ``decided_by`` becomes required and ``created_by`` goes: a version decided by a
+"""Step 3 of 3: ``decided_by`` becomes required and ``created_by`` goes: a version decided by a
 motion has no user to name, and a column new versions never fill would mislead."""
 
 from django.db import migrations, models
@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quality", "0002_qualitypolicy_decided_by"),
+        ("quality", "0003_qualitypolicy_decided_by_backfill"),
     ]
 
     operations = [
