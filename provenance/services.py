@@ -180,8 +180,9 @@ def derivation_add(
     the parents and that the graph stays acyclic."""
     if not market.is_contributor_of(user, child.dataset_id):
         raise Forbidden("Only the dataset's contributors can declare its parents.")
+    # Whether the member may cite the parents at all comes first, as for a run's inputs.
+    _check_usable(user, [spec.version for spec in parents])
     specs = market_services.derivations_check(child=child, parents=parents, field=NON_FIELD)
-    _check_usable(user, [spec.version for spec in specs])
     with transaction.atomic():
         # Serialise with every other write of the graph before checking it (see chain_lock).
         chain_lock()

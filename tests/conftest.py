@@ -7,7 +7,7 @@ PostgreSQL with a Redis broker and a real worker process; a missing service is a
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from accounts.models import Member
 from accounts.services import token_create
 from licensing.models import CatalogueGeneration
 from tests import factories
+from tests.fixtures.celery_worker import wait_until_idle
 
 pytest_plugins = [
     "tests.fixtures.ipfs",
@@ -137,10 +138,13 @@ def web_as() -> Callable[[Member], Client]:
 
 
 @pytest.fixture
-def pipeline(transactional_db, ipfs_node, celery_worker) -> "Pipeline":
+def pipeline(transactional_db, ipfs_node, celery_worker) -> Iterator["Pipeline"]:
     """For tests that run the real upload → pin → check pipeline: a committed database, the
-    IPFS node, and (in CI) the worker process."""
-    return Pipeline(node=ipfs_node)
+    IPFS node, and (in CI) the worker process, which has finished what the test started
+    before the tables are emptied (a check still writing would deadlock the flush)."""
+    yield Pipeline(node=ipfs_node)
+    if celery_worker is not None:
+        wait_until_idle()
 
 
 class Pipeline:
