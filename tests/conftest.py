@@ -22,7 +22,6 @@ from accounts.models import Member
 from accounts.services import token_create
 from licensing.models import CatalogueGeneration
 from tests import factories
-from tests.fixtures.celery_worker import wait_until_idle
 
 pytest_plugins = [
     "tests.fixtures.ipfs",
@@ -144,6 +143,10 @@ def pipeline(transactional_db, ipfs_node, celery_worker) -> Iterator["Pipeline"]
     before the tables are emptied (a check still writing would deadlock the flush)."""
     yield Pipeline(node=ipfs_node)
     if celery_worker is not None:
+        # Imported here: the module is a pytest plugin (pytest_plugins above), which pytest
+        # must import first to rewrite its asserts.
+        from tests.fixtures.celery_worker import wait_until_idle
+
         wait_until_idle()
 
 
