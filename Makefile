@@ -66,6 +66,7 @@ typecheck: install
 	DJANGO_DEBUG=1 $(VENV)/bin/mypy .
 
 check: lint typecheck
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 bench-ingest: install

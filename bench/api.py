@@ -97,7 +97,7 @@ def site_env() -> dict[str, str]:
 SEED = r"""
 import sys
 from accounts.services import member_create, token_create
-from ledger.services import fee_policy_current
+from policy.services import policy_current as fee_policy_current
 from licensing.models import LicenseOffer
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion
 

@@ -70,10 +70,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    # Cross-cutting primitives (errors, the API's conventions, enqueueing), below every app.
+    "core",
     # Domain apps, in the order of the flow of data (see docs/architecture.md).
     "accounts",
     "ipfs",
     "transparency",
+    "policy",
     "marketplace",
     "quality",
     "ledger",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's domain error first.
+    "core.web.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -253,10 +258,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -273,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.document_errors",
+        "core.api.document_errors",
     ],
 }
 
@@ -289,6 +294,13 @@ LOGGING = {
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+
+# The cooperative policy's first version (a curator, later a motion, makes the next ones):
+# the fee, the part of model earnings owed to the data, and the most a derived version may
+# pass to its parents, in basis points (1000 is 10 %).
+COOP_FEE_BASIS_POINTS = env_int("COOP_FEE_BASIS_POINTS", 1000)
+COOP_DATA_SHARE_BASIS_POINTS = env_int("COOP_DATA_SHARE_BASIS_POINTS", 3000)
+COOP_MAX_ROYALTY_STACK_BASIS_POINTS = env_int("COOP_MAX_ROYALTY_STACK_BASIS_POINTS", 5000)
 
 # The pipeline step after a confirmed pin, named rather than imported so that marketplace
 # never depends on the stages after it (quality imports marketplace, not the other way round).

@@ -1,13 +1,17 @@
 """URL routing: the web UI, the REST API under /api/v1/, its schema and docs, and the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-api_v1 = [
+from core.views import HealthView
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("health/", HealthView.as_view(), name="api-health"),
     path("", include("accounts.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("ledger.api.urls")),
     path("", include("licensing.api.urls")),
     path("", include("provenance.api.urls")),
     path("", include("transparency.api.urls")),
@@ -27,4 +31,4 @@ urlpatterns = [
 ]
 
 # Unmatched /api/ URLs answer in the API's JSON error format.
-handler404 = "config.api.not_found"
+handler404 = "core.api.not_found"

@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from ledger.models import Account, FeePolicy, LedgerEntry, LedgerTransaction, RevenueEvent
-
-
-@admin.register(FeePolicy)
-class FeePolicyAdmin(admin.ModelAdmin):
-    list_display = ("version", "fee_basis_points", "note", "created_by", "created_at")
-    raw_id_fields = ("created_by",)
+from ledger.models import Account, LedgerEntry, LedgerTransaction, RevenueEvent
 
 
 @admin.register(Account)

@@ -1,4 +1,4 @@
-"""The cooperative's books: accounts, double-entry ledger rows, revenue events and fee policy.
+"""The cooperative's books: accounts, double-entry ledger rows and revenue events.
 
 Every movement of money is one ``LedgerTransaction`` whose ``LedgerEntry`` rows sum to zero.
 Amounts are signed integers in minor units: a positive entry raises the account's balance, a
@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from marketplace.models import DatasetVersion
+from policy.models import CooperativePolicy
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -20,32 +21,6 @@ class Currency(models.TextChoices):
     USD = "USD", "USD"
     GBP = "GBP", "GBP"
     CHF = "CHF", "CHF"
-
-
-class FeePolicy(models.Model):
-    """A version of the cooperative's fee policy. Rows are never edited: a change is a new
-    version, so every sale can name the exact rate it was charged under."""
-
-    version = models.PositiveIntegerField(unique=True)
-    # Basis points (1/100 of a percent) keep the rate an integer: 1000 means 10 %.
-    fee_basis_points = models.PositiveIntegerField()
-    note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-version"]
-        verbose_name_plural = "fee policies"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(fee_basis_points__lte=10_000), name="fee_basis_points_at_most_100pct"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"fee policy v{self.version}: {self.fee_basis_points / 100:g} %"
 
 
 class AccountKind(models.TextChoices):
@@ -181,7 +156,8 @@ class RevenueEvent(models.Model):
     gross = models.BigIntegerField(help_text="This version's part of the price, before the fee.")
     fee = models.BigIntegerField()
     amount = models.BigIntegerField(help_text="Held for the version: gross minus fee.")
-    policy = models.ForeignKey(FeePolicy, on_delete=models.PROTECT, related_name="+")
+    # The cooperative policy the event was split under (its fee, for a sale).
+    policy = models.ForeignKey(CooperativePolicy, on_delete=models.PROTECT, related_name="+")
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="revenue_events"
     )

@@ -11,6 +11,9 @@ which amounts to rounding the fee half up to the nearest minor unit.
 from collections.abc import Sequence
 
 BASIS_POINTS = 10_000
+# The largest amount an API accepts, in minor units: far beyond any real price or top-up, and
+# well inside a 64-bit integer however many are summed into a balance.
+MAX_AMOUNT = 10**15
 
 
 def apportion(total: int, weights: Sequence[int]) -> list[int]:

@@ -1,4 +1,4 @@
-"""Writes to the ledger: fee policy versions, accounts, balanced transactions, top-ups, sales.
+"""Writes to the ledger: accounts, balanced transactions, top-ups, sales.
 
 Every write here joins the caller's transaction, so a sale's ledger rows commit or roll back
 together with the purchase that caused them.
@@ -7,17 +7,16 @@ together with the purchase that caused them.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from accounts.selectors import is_curator
+from core.errors import Forbidden, Invalid
 from ledger import money
 from ledger.models import (
     Account,
     AccountKind,
     Currency,
-    FeePolicy,
     LedgerEntry,
     LedgerTransaction,
     RevenueEvent,
@@ -25,48 +24,13 @@ from ledger.models import (
     TransactionKind,
 )
 from ledger.selectors import member_balance
-from marketplace.selectors import is_curator
+from policy.models import CooperativePolicy
+from policy.services import policy_current
 from transparency.services import record_append
 
-DEFAULT_FEE_BASIS_POINTS = 1000  # 10 %, until curators publish a policy of their own
 
-
-class LedgerError(Exception):
+class LedgerError(Invalid):
     """A posting that would break the books, with a message for a person."""
-
-
-def fee_policy_current() -> FeePolicy:
-    """The newest fee policy. Version 1 is created on first use (not by a data migration, so
-    it also exists after a test flushes the tables)."""
-    policy = FeePolicy.objects.order_by("-version").first()
-    if policy is not None:
-        return policy
-    bp = getattr(settings, "COOP_FEE_BASIS_POINTS", DEFAULT_FEE_BASIS_POINTS)
-    policy, _ = FeePolicy.objects.get_or_create(
-        version=1, defaults={"fee_basis_points": bp, "note": "default policy"}
-    )
-    return policy
-
-
-def fee_policy_create(*, user: User, fee_basis_points: int, note: str = "") -> FeePolicy:
-    if not is_curator(user):
-        raise PermissionDenied("Only curators can change the fee policy.")
-    if not 0 <= fee_basis_points <= money.BASIS_POINTS:
-        raise LedgerError("The fee must be between 0 and 10000 basis points (0 to 100 %).")
-    with transaction.atomic():
-        current = fee_policy_current()
-        policy = FeePolicy.objects.create(
-            version=current.version + 1,
-            fee_basis_points=fee_basis_points,
-            note=note,
-            created_by=user,
-        )
-        record_append(
-            kind="fee_policy",
-            subject=f"fee_policy:{policy.version}",
-            payload={"version": policy.version, "fee_basis_points": fee_basis_points},
-        )
-    return policy
 
 
 def account_for(
@@ -132,7 +96,7 @@ def credits_top_up(
 ) -> TopUp:
     """A curator adds cooperative credit to a member's balance."""
     if not is_curator(curator):
-        raise PermissionDenied("Only curators can top up credits.")
+        raise Forbidden("Only curators can top up credits.")
     if amount <= 0:
         raise LedgerError("The amount must be a positive number of minor units.")
     with transaction.atomic():
@@ -165,7 +129,7 @@ def credits_top_up(
 class Sale:
     transaction: LedgerTransaction
     fee: int
-    policy: FeePolicy
+    policy: CooperativePolicy
     events: list[RevenueEvent]
 
 
@@ -186,8 +150,8 @@ def sale_post(
     if not version_ids:
         raise LedgerError("A sale must name the versions sold.")
     versions = sorted(set(version_ids))
-    policy = fee_policy_current()
-    fee, _rest = money.fee_split(price, policy.fee_basis_points)
+    policy = policy_current()
+    fee, _rest = money.fee_split(price, policy.fee_bp)
     gross_parts = money.apportion(price, [1] * len(versions))
     fee_parts = money.apportion(fee, [1] * len(versions))
     with transaction.atomic():

@@ -3,9 +3,9 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
+from accounts.selectors import member_by_username
 from ledger.models import DEFAULT_CURRENCY, Currency
 from licensing.models import Use
 from marketplace.models import Dataset, DatasetVersion, License, VersionStatus
@@ -49,7 +49,7 @@ class CreditForm(forms.Form):
 
     def clean_username(self) -> User:
         username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=username, member__isnull=False).first()
+        user = member_by_username(username)
         if user is None:
             raise forms.ValidationError("No member with that username.")
         return user

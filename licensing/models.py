@@ -115,6 +115,8 @@ class AccessGrant(models.Model):
 
     @property
     def is_active(self) -> bool:
+        """In force now: perpetual, or not yet expired. The one definition of an active grant
+        (``licensing.selectors.active_grant`` applies it)."""
         return self.expires_at is None or self.expires_at > timezone.now()
 
 

@@ -10,17 +10,14 @@ from typing import Protocol
 
 from django.contrib.auth.models import User
 
+from core.errors import PaymentRequired
 from ledger import services as ledger
 from ledger.models import Account
 from ledger.selectors import account_balance
 
 
-class PaymentDeclined(Exception):
+class PaymentDeclined(PaymentRequired):
     """The provider refused the charge; nothing was taken."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InsufficientFunds(PaymentDeclined):

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.selectors import AnyUser
+from core.api import MAX_ID
 from licensing.models import AccessGrant, CatalogueGeneration, LicenseOffer
-from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
-
-# Ids arrive in URLs and bodies; anything past a 64-bit integer cannot name a row and would
-# overflow the database driver, so it is simply "not found".
-MAX_ID = 2**63 - 1
+from marketplace.models import Dataset, DatasetContributor, DatasetVersion
+from marketplace.selectors import admitted_versions, datasets_of, listed_datasets
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,6 @@ class CatalogueFilter:
     price_max: int | None = None
 
 
-def _admitted() -> QuerySet[DatasetVersion]:
-    return DatasetVersion.objects.filter(status=VersionStatus.ADMITTED)
-
-
 def _active_offers() -> QuerySet[LicenseOffer]:
     return LicenseOffer.objects.filter(is_active=True)
 
@@ -41,7 +36,7 @@ def with_catalogue_relations(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     return qs.prefetch_related(
         Prefetch(
             "versions",
-            queryset=_admitted().order_by("-number"),
+            queryset=admitted_versions().order_by("-number"),
             to_attr="admitted_versions",
         ),
         Prefetch(
@@ -64,12 +59,9 @@ def with_latest(datasets: list[Dataset]) -> list[Dataset]:
 
 
 def catalogue(filters: CatalogueFilter) -> QuerySet[Dataset]:
-    admitted = _admitted().filter(dataset=OuterRef("pk"))
-    if filters.fmt:
-        admitted = admitted.filter(format=filters.fmt)
-    qs = Dataset.objects.filter(Exists(admitted))
-    if filters.text:
-        qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text))
+    """The catalogue API: the listed datasets (``marketplace.selectors.listed_datasets``),
+    filtered by licence (the dataset's or an offer's) and by the terms of one offer."""
+    qs = listed_datasets(text=filters.text, fmt=filters.fmt)
     if filters.license:
         offered_under = _active_offers().filter(dataset=OuterRef("pk"), license=filters.license)
         qs = qs.filter(Q(license=filters.license) | Exists(offered_under))
@@ -90,16 +82,13 @@ def catalogue(filters: CatalogueFilter) -> QuerySet[Dataset]:
         or (filters.price_max is not None)
     ):
         qs = qs.filter(Exists(offers))
-    return with_catalogue_relations(qs.order_by("-updated_at", "-pk"))
+    return with_catalogue_relations(qs)
 
 
 def catalogue_dataset(dataset_id: int) -> Dataset | None:
     if not 0 < dataset_id <= MAX_ID:
         return None
-    qs = Dataset.objects.filter(pk=dataset_id).filter(
-        Exists(_admitted().filter(dataset=OuterRef("pk")))
-    )
-    dataset = with_catalogue_relations(qs).first()
+    dataset = with_catalogue_relations(listed_datasets().filter(pk=dataset_id)).first()
     return with_latest([dataset])[0] if dataset is not None else None
 
 
@@ -127,17 +116,27 @@ def grants_of(user: User) -> QuerySet[AccessGrant]:
     )
 
 
-def version_by_id(version_id: int) -> DatasetVersion | None:
-    if not 0 < version_id <= MAX_ID:
-        return None
-    return DatasetVersion.objects.select_related("dataset", "pin").filter(pk=version_id).first()
+def grants_covering(user: AnyUser, version: DatasetVersion) -> list[AccessGrant]:
+    """The user's grants that cover this exact version, the one to use first first: a
+    perpetual grant, then the one that expires last."""
+    return list(
+        AccessGrant.objects.filter(buyer_id=user.pk, versions=version).order_by(
+            F("expires_at").desc(nulls_first=True), "-pk"
+        )
+    )
+
+
+def active_grant(user: AnyUser, version: DatasetVersion) -> AccessGrant | None:
+    """The grant that lets the user use the version now (``AccessGrant.is_active``), if any:
+    the one rule downloads and training runs both ask."""
+    return next((g for g in grants_covering(user, version) if g.is_active), None)
 
 
 def owned_dataset(user: User, dataset_id: int) -> Dataset | None:
     """A dataset the user contributes to (admitted or not), for the offers page."""
     if not 0 < dataset_id <= MAX_ID:
         return None
-    return Dataset.objects.filter(pk=dataset_id, memberships__user_id=user.pk).first()
+    return datasets_of(user).filter(pk=dataset_id).first()
 
 
 # Plain SQL through the cursor: on every catalogue request, the ORM would cost more than the

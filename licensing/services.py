@@ -13,40 +13,39 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Member
+from accounts.selectors import has_buyer_role, is_curator
+from core.errors import NON_FIELD, Conflict, Forbidden, Invalid
 from ledger import services as ledger
 from ledger.models import Currency
+from licensing import selectors
 from licensing.models import AccessGrant, AccessVia, Download, LicenseOffer, Purchase, Use
 from licensing.payments import PaymentProvider, default_provider
 from marketplace.downloads import ByteRange
 from marketplace.models import Dataset, DatasetVersion, License, VersionStatus
-from marketplace.selectors import is_contributor_of, is_curator
+from marketplace.selectors import is_contributor_of
 from transparency.services import record_append
 
 
-class OfferRejected(Exception):
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OfferRejected(Invalid):
+    """Terms that cannot be offered; ``field`` names the term at fault."""
+
+    default_field = NON_FIELD
+    field_in_detail = True
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The key was already used by this buyer for a different request."""
 
 
-class PurchaseRefused(Exception):
+class PurchaseRefused(Conflict):
     """The offer cannot be bought right now (withdrawn, nothing admitted to sell)."""
 
 
-class AccessDenied(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class AccessDenied(Forbidden):
+    """No download: the message is the reason ("no grant", "grant expired")."""
 
 
 # --- Offers --------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def offer_create(
 ) -> LicenseOffer:
     """Attach terms to an admitted dataset; ``version_ids`` pins the versions it covers."""
     if not is_contributor_of(user, dataset):
-        raise PermissionDenied("Only the dataset's contributors can set its offers.")
+        raise Forbidden("Only the dataset's contributors can set its offers.")
     if license not in License.values:
         raise OfferRejected(f"Unknown licence {license!r}.", field="license")
     if use not in Use.values:
@@ -122,7 +121,7 @@ def offer_create(
 def offer_withdraw(*, user: User, offer: LicenseOffer) -> None:
     """Stop selling under these terms; grants already bought stay valid."""
     if not is_contributor_of(user, offer.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors can withdraw its offers.")
+        raise Forbidden("Only the dataset's contributors can withdraw its offers.")
     with transaction.atomic():
         updated = LicenseOffer.objects.filter(pk=offer.pk, is_active=True).update(
             is_active=False, updated_at=timezone.now()
@@ -180,12 +179,12 @@ def purchase_create(
     provider: PaymentProvider | None = None,
 ) -> PurchaseOutcome:
     """Buy ``offer`` once per (buyer, key). Raises ``IdempotencyConflict``, ``PurchaseRefused``,
-    ``PermissionDenied`` or the provider's ``PaymentDeclined``; then nothing is written."""
+    ``Forbidden`` or the provider's ``PaymentDeclined``; then nothing is written."""
     existing = _replayed(buyer, idempotency_key, fingerprint)
     if existing is not None:
         return PurchaseOutcome(existing, created=False)
-    if not Member.objects.filter(user_id=buyer.pk, is_buyer=True).exists():
-        raise PermissionDenied("Only members with the buyer role can buy access.")
+    if not has_buyer_role(buyer):
+        raise Forbidden("Only members with the buyer role can buy access.")
     if not offer.is_active:
         raise PurchaseRefused("This offer has been withdrawn.")
     versions = covered_versions(offer)
@@ -296,16 +295,10 @@ def download_access(*, user: User, version: DatasetVersion) -> Access:
         return Access(AccessVia.CONTRIBUTOR, None)
     if is_curator(user):
         return Access(AccessVia.CURATOR, None)
-    grants = list(
-        AccessGrant.objects.filter(buyer_id=user.pk, versions=version).order_by("-expires_at")
-    )
-    now = timezone.now()
-    # A perpetual grant (no expiry) wins; otherwise the one that expires last.
-    grants.sort(key=lambda g: (g.expires_at is not None, -(g.expires_at or now).timestamp()))
-    for grant in grants:
-        if grant.expires_at is None or grant.expires_at > now:
-            return Access(AccessVia.GRANT, grant)
-    raise AccessDenied("grant expired" if grants else "no grant")
+    grant = selectors.active_grant(user, version)
+    if grant is not None:
+        return Access(AccessVia.GRANT, grant)
+    raise AccessDenied("grant expired" if selectors.grants_covering(user, version) else "no grant")
 
 
 def download_record(

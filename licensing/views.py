@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.auth import AuthenticatedHttpRequest
+from accounts.selectors import is_curator
 from ledger import services as ledger
 from ledger.models import Currency, LedgerTransaction, TransactionKind
 from ledger.selectors import treasury_balance
@@ -15,7 +16,7 @@ from licensing import selectors, services
 from licensing.forms import CreditForm, OfferForm
 from licensing.models import LicenseOffer
 from marketplace.models import VersionStatus
-from marketplace.selectors import datasets_of, is_contributor_of, is_curator
+from marketplace.selectors import datasets_of, is_contributor_of
 
 
 @login_required

@@ -1,27 +1,34 @@
 """Streaming a version's bytes out of IPFS, verified against its CID, with HTTP Range support.
 
 Shared by the contributor's web download and the API download: who may download is decided by
-the caller; this module only streams correctly.
+the caller; this module owns what must hold before streaming (``download_check``: the version
+is pinned, the range is one it can serve) and streams correctly.
 """
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from django.http import StreamingHttpResponse
 
+from core.errors import ApplicationError, Conflict, Invalid
 from ipfs.verified import iter_verified
-from marketplace.models import DatasetVersion
+from marketplace.models import DatasetVersion, PinStatus
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-class RangeNotSatisfiable(Exception):
+class RangeNotSatisfiable(ApplicationError):
+    status = HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE
+
+
+class RangeUnsupported(Invalid):
     pass
 
 
-class RangeUnsupported(Exception):
-    pass
+class NotPinned(Conflict):
+    """The version's bytes are not (yet) pinned on the node, so there is nothing to stream."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,25 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if start >= size or start > end:
         raise RangeNotSatisfiable(f"The range starts beyond the file's {size} bytes.")
     return ByteRange(start, end)
+
+
+def is_pinned(version: DatasetVersion) -> bool:
+    """Whether the node holds the version's bytes: its pin is confirmed."""
+    pin = getattr(version, "pin", None)
+    return pin is not None and pin.status == PinStatus.PINNED
+
+
+def download_check(version: DatasetVersion, range_header: str | None) -> ByteRange | None:
+    """What must hold before a download starts: the version is pinned, and the ``Range``
+    header (if any) names one range of it. Returns the range; raises ``NotPinned``,
+    ``RangeUnsupported`` or ``RangeNotSatisfiable`` (with the ``Content-Range`` a 416 needs)."""
+    if not is_pinned(version):
+        raise NotPinned("This version is not pinned on IPFS yet.")
+    try:
+        return parse_range(range_header, version.size)
+    except RangeNotSatisfiable as exc:
+        exc.headers["Content-Range"] = f"bytes */{version.size}"
+        raise
 
 
 def download_filename(version: DatasetVersion) -> str:

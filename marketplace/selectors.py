@@ -4,22 +4,11 @@ Everyone (signed in or not, on the web) sees admitted versions. A dataset's cont
 the cooperative's curators also see versions that are still in the pipeline or were refused.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Member
+from accounts.selectors import AnyUser, is_curator
+from core.api import MAX_ID
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
-
-AnyUser = AbstractBaseUser | AnonymousUser
-
-
-def is_curator(user: AnyUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return (
-        bool(getattr(user, "is_superuser", False))
-        or Member.objects.filter(user_id=user.pk, is_curator=True).exists()
-    )
 
 
 def is_contributor_of(user: AnyUser, dataset: Dataset | int) -> bool:
@@ -37,17 +26,23 @@ def admitted_versions() -> QuerySet[DatasetVersion]:
     return DatasetVersion.objects.filter(status=VersionStatus.ADMITTED)
 
 
-def catalogue_datasets(*, text: str = "", license: str = "", fmt: str = "") -> QuerySet[Dataset]:
-    """Datasets with at least one admitted version, filtered like the catalogue page."""
+def listed_datasets(*, text: str = "", fmt: str = "") -> QuerySet[Dataset]:
+    """The catalogue's rule, for the web page and the API alike: a dataset is listed once it
+    has an admitted version (of format ``fmt``, when given), newest-updated first; ``text``
+    searches the title and description."""
     admitted = admitted_versions().filter(dataset=OuterRef("pk"))
     if fmt:
         admitted = admitted.filter(format=fmt)
     qs = Dataset.objects.filter(Exists(admitted))
     if text:
         qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
-    if license:
-        qs = qs.filter(license=license)
     return qs.order_by("-updated_at", "-pk")
+
+
+def catalogue_datasets(*, text: str = "", license: str = "", fmt: str = "") -> QuerySet[Dataset]:
+    """The catalogue page: listed datasets, filtered by their licence too."""
+    qs = listed_datasets(text=text, fmt=fmt)
+    return qs.filter(license=license) if license else qs
 
 
 def datasets_of(user: AnyUser) -> QuerySet[Dataset]:
@@ -58,10 +53,12 @@ def datasets_of(user: AnyUser) -> QuerySet[Dataset]:
 
 def dataset_for(user: AnyUser, dataset_id: int) -> Dataset | None:
     """The dataset if the user may see it: it has an admitted version, or they may see all."""
+    if not 0 < dataset_id <= MAX_ID:
+        return None
     dataset = Dataset.objects.filter(pk=dataset_id).first()
     if dataset is None:
         return None
-    if can_see_unadmitted(user, dataset) or admitted_versions().filter(dataset=dataset).exists():
+    if can_see_unadmitted(user, dataset) or listed_datasets().filter(pk=dataset.pk).exists():
         return dataset
     return None
 
@@ -74,6 +71,9 @@ def versions_for(user: AnyUser, dataset: Dataset) -> QuerySet[DatasetVersion]:
 
 
 def version_for(user: AnyUser, version_id: int) -> DatasetVersion | None:
+    """The version if the user may see it: it is admitted, or they may see unadmitted ones."""
+    if not 0 < version_id <= MAX_ID:
+        return None
     version = (
         DatasetVersion.objects.select_related("dataset", "pin", "uploaded_by")
         .filter(pk=version_id)

@@ -7,19 +7,22 @@ pinning (the quality gate) is started through the task named in
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from http import HTTPStatus
 from pathlib import Path
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.errors import Forbidden, Invalid
+from core.tasks import enqueue
 from ipfs import client as ipfs
 from marketplace.models import (
     FORMAT_EXTENSIONS,
@@ -39,15 +42,20 @@ from transparency.services import record_append
 log = logging.getLogger(__name__)
 
 
-class UploadRejected(Exception):
+class UploadRejected(Invalid):
     """An upload that cannot be accepted, with a message for the person who sent it."""
 
-    def __init__(
-        self, message: str, *, field: str = "file", existing: DatasetVersion | None = None
-    ):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    default_field: ClassVar[str | None] = "file"
+
+
+class DuplicateUpload(UploadRejected):
+    """These exact bytes are already a version: a 409 that names it (``existing_version``)."""
+
+    status = HTTPStatus.CONFLICT
+    default_field = None
+
+    def __init__(self, message: str, *, existing: DatasetVersion) -> None:
+        super().__init__(message, extra={"existing_version": existing.pk})
         self.existing = existing
 
 
@@ -77,37 +85,110 @@ def _check_upload(upload: StagedUpload | None, fmt: str) -> StagedUpload:
         )
     existing = DatasetVersion.objects.select_related("dataset").filter(cid=upload.cid).first()
     if existing is not None:
-        raise UploadRejected(
+        raise DuplicateUpload(
             f"These exact bytes are already in the cooperative as {existing} (CID {existing.cid}).",
             existing=existing,
         )
     return upload
 
 
-def _check_parents(parents: Sequence[ParentSpec]) -> None:
+# --- Derivations: the royalty-weight rules, owned here for uploads and later declarations ---
+
+# VersionDerivation.weight keeps 6 decimal places; a weight is checked as it will be stored.
+WEIGHT_QUANTUM = Decimal("0.000001")
+
+
+class DerivationRejected(Invalid):
+    """Parents (``wasDerivedFrom`` links with royalty weights) that cannot be declared."""
+
+    default_field = "parents"
+
+
+def derivations_check(
+    *,
+    parents: Sequence[ParentSpec],
+    child: DatasetVersion | None = None,
+    existing: Mapping[int, Decimal] | None = None,
+    field: str = "parents",
+) -> list[ParentSpec]:
+    """The rules every royalty-weighted parent link obeys, for a new version's parents
+    (``child`` None) and for parents declared later (``existing``: the links the child already
+    has, parent id to weight): each parent once, never the child itself, admitted to the
+    catalogue; each weight above 0 and at most 1 as stored (6 decimal places); a declared
+    weight never changes; the child's weights add up to at most 1. Returns the parents with
+    their weights as stored; raises ``DerivationRejected`` about ``field``."""
+    existing = existing or {}
     seen: set[int] = set()
-    total = Decimal(0)
+    specs: list[ParentSpec] = []
     for spec in parents:
-        if spec.version.pk in seen:
-            raise UploadRejected(
-                f"Parent version {spec.version.pk} is listed twice.", field="parents"
+        parent = spec.version
+        if parent.pk in seen:
+            raise DerivationRejected(f"Parent version {parent.pk} is listed twice.", field=field)
+        seen.add(parent.pk)
+        if child is not None and parent.pk == child.pk:
+            raise DerivationRejected(
+                f"Version {child.pk} cannot be derived from itself.", field=field
             )
-        seen.add(spec.version.pk)
-        if not Decimal(0) < spec.weight <= Decimal(1):
-            raise UploadRejected(
-                "Each royalty weight must be above 0 and at most 1.", field="parents"
+        weight = spec.weight.quantize(WEIGHT_QUANTUM)
+        if not (Decimal(0) < spec.weight <= 1 and weight > 0):
+            raise DerivationRejected(
+                f"The royalty weight for parent version {parent.pk} must be above 0 and at most 1.",
+                field=field,
             )
-        if spec.version.status != VersionStatus.ADMITTED:
-            raise UploadRejected(
-                f"Parent version {spec.version.pk} is not admitted to the catalogue.",
-                field="parents",
+        if parent.status != VersionStatus.ADMITTED:
+            raise DerivationRejected(
+                f"Parent version {parent.pk} is not admitted to the catalogue.", field=field
             )
-        total += spec.weight
+        declared = existing.get(parent.pk)
+        if declared is not None and declared != weight and child is not None:
+            raise DerivationRejected(
+                f"Version {child.pk} already derives from version {parent.pk} with weight "
+                f"{declared.normalize():f}; a declared weight cannot change.",
+                field=field,
+            )
+        specs.append(ParentSpec(parent, weight))
+    new = sum((s.weight for s in specs if s.version.pk not in existing), Decimal(0))
+    total = sum(existing.values(), Decimal(0)) + new
     if total > 1:
-        raise UploadRejected(
-            f"The royalty weights of the parents add up to {total.normalize():f}, above 1.",
-            field="parents",
+        whose = (
+            "the parents add up" if child is None else f"version {child.pk}'s parents would add up"
         )
+        raise DerivationRejected(
+            f"The royalty weights of {whose} to {total.normalize():f}, above 1.", field=field
+        )
+    return specs
+
+
+def _derivations_create(
+    child: DatasetVersion, parents: Sequence[ParentSpec]
+) -> list[VersionDerivation]:
+    """The links, each recorded in the provenance chain (in the caller's transaction)."""
+    links = [
+        VersionDerivation.objects.create(child=child, parent=spec.version, weight=spec.weight)
+        for spec in parents
+    ]
+    for link in links:
+        record_append(
+            kind="derivation",
+            subject=f"version:{child.pk}",
+            payload={"child": child.pk, "parent": link.parent_id, "weight": str(link.weight)},
+        )
+    return links
+
+
+def derivations_add(
+    *, child: DatasetVersion, parents: Sequence[ParentSpec], field: str = "parents"
+) -> list[VersionDerivation]:
+    """Declare that an existing version wasDerivedFrom ``parents``: the rules of
+    ``derivations_check`` with the links it already has. Returns the new links; links already
+    declared with the same weight are left as they are. Who may declare them, and whether
+    they close a cycle, is the caller's to check first (provenance holds the chain lock)."""
+    with transaction.atomic():
+        existing = {
+            link.parent_id: link.weight for link in VersionDerivation.objects.filter(child=child)
+        }
+        specs = derivations_check(child=child, parents=parents, existing=existing, field=field)
+        return _derivations_create(child, [s for s in specs if s.version.pk not in existing])
 
 
 def _stage(upload: StagedUpload) -> Path:
@@ -150,8 +231,6 @@ def _create_version(
         uploaded_by=user,
         status=VersionStatus.PINNED if pinned else VersionStatus.UPLOADED,
     )
-    for spec in parents:
-        VersionDerivation.objects.create(child=version, parent=spec.version, weight=spec.weight)
     if pinned:
         Pin.objects.create(
             version=version,
@@ -186,12 +265,7 @@ def _create_version(
             ],
         },
     )
-    for spec in parents:
-        record_append(
-            kind="derivation",
-            subject=f"version:{version.pk}",
-            payload={"child": version.pk, "parent": spec.version.pk, "weight": str(spec.weight)},
-        )
+    _derivations_create(version, parents)
     if pinned:
         _record_pinned(version)
     return version
@@ -205,14 +279,23 @@ def _record_pinned(version: DatasetVersion) -> None:
     )
 
 
+# Tasks are started by name (core.tasks), so this module never imports its own tasks.
+PIN_TASK = "marketplace.tasks.pin_version"
+
+
+def after_pin_enqueue(version_id: int) -> None:
+    """On commit, start what follows a confirmed pin (the quality gate), named by the setting
+    so this app never imports the later stages."""
+    if settings.COOP_AFTER_PIN_TASK:
+        enqueue(settings.COOP_AFTER_PIN_TASK, version_id)
+
+
 def _enqueue_next_stage(version: DatasetVersion) -> None:
     """On commit, queue the pin task, or for a version pinned on arrival what follows it."""
-    from marketplace.tasks import after_pinned, pin_version
-
     if version.status == VersionStatus.PINNED:
-        transaction.on_commit(lambda: after_pinned(version.pk))
+        after_pin_enqueue(version.pk)
     else:
-        transaction.on_commit(lambda: pin_version.delay(version.pk))
+        enqueue(PIN_TASK, version.pk)
 
 
 def _guarded_create(**kwargs: object) -> DatasetVersion:
@@ -229,7 +312,7 @@ def _guarded_create(**kwargs: object) -> DatasetVersion:
         Path(settings.COOP_STAGING_DIR, upload.cid).unlink(missing_ok=True)
         existing = DatasetVersion.objects.filter(cid=upload.cid).first()
         if existing is not None:
-            raise UploadRejected(
+            raise DuplicateUpload(
                 f"These exact bytes are already in the cooperative as {existing}.",
                 existing=existing,
             ) from exc
@@ -252,7 +335,7 @@ def dataset_create(
     if not title.strip():
         raise UploadRejected("Give the dataset a title.", field="title")
     staged = _check_upload(upload, fmt)
-    _check_parents(parents)
+    parents = derivations_check(parents=parents)
     with transaction.atomic():
         dataset = Dataset.objects.create(
             title=title.strip(), description=description, license=license, created_by=user
@@ -274,12 +357,12 @@ def version_create(
 ) -> DatasetVersion:
     """A new version of an existing dataset; only its contributors may add one."""
     if not DatasetContributor.objects.filter(dataset=dataset, user=user).exists():
-        raise PermissionDenied("Only the dataset's contributors can add versions.")
+        raise Forbidden("Only the dataset's contributors can add versions.")
     license = license or dataset.license
     if license not in License.values:
         raise UploadRejected(f"Unknown licence {license!r}.", field="license")
     staged = _check_upload(upload, fmt)
-    _check_parents(parents)
+    parents = derivations_check(parents=parents)
     return _guarded_create(
         user=user, dataset=dataset, fmt=fmt, license=license, upload=staged, parents=parents
     )
@@ -371,6 +454,7 @@ def version_pin(*, version_id: int) -> PinOutcome:
         _record_pinned(pin.version)
     # Only now, with the pin confirmed and recorded, is the staged copy redundant.
     staged.unlink(missing_ok=True)
+    after_pin_enqueue(version_id)
     return PinOutcome(pinned=True)
 
 
@@ -412,7 +496,7 @@ def pins_due(*, now: datetime | None = None) -> list[int]:
 def pin_requeue(*, user: User, version: DatasetVersion) -> None:
     """Let a contributor retry a pin now, after the node is back or the retries gave up."""
     if not DatasetContributor.objects.filter(dataset=version.dataset, user=user).exists():
-        raise PermissionDenied("Only the dataset's contributors can retry pinning.")
+        raise Forbidden("Only the dataset's contributors can retry pinning.")
     with transaction.atomic():
         updated = (
             Pin.objects.filter(version=version, status__in=[PinStatus.QUEUED, PinStatus.FAILED])

@@ -7,6 +7,7 @@ import logging
 import queue
 import tempfile
 import threading
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.core.files.uploadhandler import (
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
+from core.errors import ApplicationError
 from ipfs import client as ipfs
 from ipfs.cid import CHUNK_SIZE, CidBuilder
 
@@ -210,6 +212,12 @@ def release_prepin(cid: str) -> None:
 
 def too_large_message() -> str:
     return f"The file is larger than the limit of {filesizeformat(settings.COOP_UPLOAD_MAX_BYTES)}."
+
+
+class UploadTooLarge(ApplicationError):
+    """The request's file is over the upload limit (the handler stored none of it)."""
+
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 def upload_error(request: HttpRequest) -> str | None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.auth import AuthenticatedHttpRequest
 from marketplace import selectors, services
-from marketplace.downloads import RangeNotSatisfiable, RangeUnsupported, parse_range, stream_version
+from marketplace.downloads import download_check, stream_version
 from marketplace.forms import DatasetUploadForm, VersionUploadForm
 from marketplace.models import Dataset, DatasetVersion, Format, License, VersionStatus
 from marketplace.uploads import upload_error
@@ -85,8 +85,9 @@ def _handle_upload(
         return None
     try:
         version = create(form)
-    except services.UploadRejected as exc:
-        form.add_service_error(exc.field, exc.message)
+    except (services.UploadRejected, services.DerivationRejected) as exc:
+        # A duplicate names no request field; it is about the file.
+        form.add_service_error(exc.field or "file", exc.message)
         return None
     messages.success(request, "Upload received. Follow it through pinning below.")
     return redirect("marketplace:version", version_id=version.pk)
@@ -207,16 +208,4 @@ def version_download(
     version = selectors.version_for(request.user, version_id)
     if version is None or not selectors.can_see_unadmitted(request.user, version.dataset):
         raise Http404("No such version to download.")
-    if version.pin.status != "pinned":
-        return HttpResponse(
-            "This version is not pinned yet.", status=409, content_type="text/plain"
-        )
-    try:
-        byte_range = parse_range(request.headers.get("Range"), version.size)
-    except RangeUnsupported as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
-    except RangeNotSatisfiable as exc:
-        response = HttpResponse(str(exc), status=416, content_type="text/plain")
-        response["Content-Range"] = f"bytes */{version.size}"
-        return response
-    return stream_version(version, byte_range)
+    return stream_version(version, download_check(version, request.headers.get("Range")))

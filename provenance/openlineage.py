@@ -20,15 +20,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.errors import Invalid
 from ipfs.cid import is_cid, normalize_cid
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 
 
-class EventInvalid(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class EventInvalid(Invalid):
+    """The event does not read as an OpenLineage RunEvent; the message says where."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ with the labels and links people need to read them."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -11,9 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
-from licensing.models import AccessGrant, LicenseOffer
+from core.errors import Invalid
+from licensing import selectors as licensing
+from licensing.models import LicenseOffer
 from marketplace import selectors as market
 from marketplace.models import Dataset, DatasetContributor, DatasetVersion
 from provenance import lineage
@@ -38,12 +40,17 @@ DEFAULT_DEPTH = 20
 JSON_WEIGHTED_KINDS = frozenset({"derived", "used"})
 
 
-class NodeInvalid(Exception):
-    """A node reference that cannot be read (400) or names nothing (404)."""
+class NodeInvalid(Invalid):
+    """A node reference that cannot be read (400, about the ``node`` parameter) or names
+    nothing the caller may see (404)."""
+
+    field_in_detail = True
 
     def __init__(self, message: str, *, missing: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
+        if missing:
+            super().__init__(message, status=HTTPStatus.NOT_FOUND)
+        else:
+            super().__init__(message, field="node")
         self.missing = missing
 
 
@@ -322,18 +329,9 @@ def version_use_refusal(user: Any, version: DatasetVersion) -> str | None:
     hold an active grant covering it, or it is offered at price 0. Otherwise the reason."""
     if market.is_contributor_of(user, version.dataset_id):
         return None
-    if _has_active_grant(user, version) or _offered_free(version):
+    if licensing.active_grant(user, version) is not None or _offered_free(version):
         return None
     return f"you have no active grant for version {version.pk} ({version.cid})"
-
-
-def _has_active_grant(user: Any, version: DatasetVersion) -> bool:
-    now = timezone.now()
-    return (
-        AccessGrant.objects.filter(buyer_id=user.pk, versions=version)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exists()
-    )
 
 
 def _offered_free(version: DatasetVersion) -> bool:

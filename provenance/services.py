@@ -9,30 +9,28 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from core.errors import NON_FIELD, Forbidden, Invalid
 from ipfs.cid import is_cid, normalize_cid
 from marketplace import selectors as market
+from marketplace import services as market_services
 from marketplace.models import DatasetVersion, VersionDerivation, VersionStatus
 from provenance import selectors
 from provenance.models import Model, TrainingRun, TrainingRunInput
 from provenance.openlineage import ParsedEvent
 from transparency.services import chain_lock, record_append
 
-# VersionDerivation.weight has 6 decimal places; facts record the weight as stored.
-ROYALTY_QUANTUM = Decimal("0.000001")
+# TrainingRunInput.weight has 6 decimal places; facts record the weight as stored.
+ATTRIBUTION_QUANTUM = Decimal("0.000001")
 # TrainingRunInput.weight holds 18 digits before the point.
 MAX_ATTRIBUTION = Decimal(10) ** 18
 
 
-class ProvenanceRejected(Exception):
+class ProvenanceRejected(Invalid):
     """A write the graph cannot accept, with a message naming the problem (a 400)."""
 
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    default_field = NON_FIELD
 
 
 @dataclass(frozen=True)
@@ -40,12 +38,6 @@ class RunInputSpec:
     version: DatasetVersion
     weight: Decimal | None = None
     rows_used: int | None = None
-
-
-@dataclass(frozen=True)
-class DerivationSpec:
-    parent: DatasetVersion
-    weight: Decimal
 
 
 def _clean_cid(artifact_cid: str) -> str:
@@ -83,7 +75,7 @@ def _check_usable(user: User, versions: Sequence[DatasetVersion]) -> None:
         raise ProvenanceRejected(f"Version(s) not admitted to the catalogue: {listed}.")
     refusals = [r for r in (selectors.version_use_refusal(user, v) for v in versions) if r]
     if refusals:
-        raise PermissionDenied("Not allowed to cite: " + "; ".join(refusals) + ".")
+        raise Forbidden("Not allowed to cite: " + "; ".join(refusals) + ".")
 
 
 def _input_weight(spec: RunInputSpec) -> tuple[Decimal, int | None]:
@@ -96,13 +88,13 @@ def _input_weight(spec: RunInputSpec) -> tuple[Decimal, int | None]:
         weight = Decimal(rows)
     else:
         weight = Decimal(1)
-    if not (0 < weight < MAX_ATTRIBUTION and weight.quantize(ROYALTY_QUANTUM) > 0):
+    if not (0 < weight < MAX_ATTRIBUTION and weight.quantize(ATTRIBUTION_QUANTUM) > 0):
         raise ProvenanceRejected(
             f"The attribution weight of version {spec.version.pk} must be above 0 and below "
             f"{MAX_ATTRIBUTION:,} (6 decimal places are kept).",
             field="used",
         )
-    return weight.quantize(ROYALTY_QUANTUM), rows
+    return weight.quantize(ATTRIBUTION_QUANTUM), rows
 
 
 def training_run_record(
@@ -117,7 +109,7 @@ def training_run_record(
 ) -> TrainingRun:
     """Record that a run generated ``model`` using admitted versions the owner may use."""
     if model.owner_id != user.pk:
-        raise PermissionDenied("Only the model's owner can record its training runs.")
+        raise Forbidden("Only the model's owner can record its training runs.")
     if not used:
         raise ProvenanceRejected("A training run must cite the versions it used.", field="used")
     ids = [spec.version.pk for spec in used]
@@ -169,67 +161,29 @@ def _descendants(version_id: int) -> set[int]:
 
 
 def derivation_add(
-    *, user: User, child: DatasetVersion, parents: Sequence[DerivationSpec]
+    *, user: User, child: DatasetVersion, parents: Sequence[market_services.ParentSpec]
 ) -> list[VersionDerivation]:
     """Declare that ``child`` wasDerivedFrom ``parents`` after its upload. Returns the new
-    links; links already declared with the same weight are left as they are."""
+    links; links already declared with the same weight are left as they are. The royalty
+    rules and the links are marketplace's (``derivations_add``); provenance adds who may cite
+    the parents and that the graph stays acyclic."""
     if not market.is_contributor_of(user, child.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors can declare its parents.")
-    seen: set[int] = set()
-    for spec in parents:
-        if spec.parent.pk in seen:
-            raise ProvenanceRejected(f"Parent version {spec.parent.pk} is listed twice.")
-        seen.add(spec.parent.pk)
-        if not (Decimal(0) < spec.weight <= 1 and spec.weight.quantize(ROYALTY_QUANTUM) > 0):
-            raise ProvenanceRejected(
-                f"The royalty weight for parent version {spec.parent.pk} must be above 0 and "
-                "at most 1."
-            )
-        if spec.parent.pk == child.pk:
-            raise ProvenanceRejected(f"Version {child.pk} cannot be derived from itself.")
-    parents = [DerivationSpec(s.parent, s.weight.quantize(ROYALTY_QUANTUM)) for s in parents]
-    _check_usable(user, [spec.parent for spec in parents])
+        raise Forbidden("Only the dataset's contributors can declare its parents.")
+    # Whether the member may cite the parents at all comes first, as for a run's inputs.
+    _check_usable(user, [spec.version for spec in parents])
+    specs = market_services.derivations_check(child=child, parents=parents, field=NON_FIELD)
     with transaction.atomic():
         # Serialise with every other write of the graph before checking it (see chain_lock).
         chain_lock()
-        existing = {link.parent_id: link for link in VersionDerivation.objects.filter(child=child)}
-        new = []
-        for spec in parents:
-            link = existing.get(spec.parent.pk)
-            if link is None:
-                new.append(spec)
-            elif link.weight != spec.weight:
-                raise ProvenanceRejected(
-                    f"Version {child.pk} already derives from version {spec.parent.pk} with "
-                    f"weight {link.weight.normalize():f}; a declared weight cannot change."
-                )
-        total = sum((link.weight for link in existing.values()), Decimal(0)) + sum(
-            (spec.weight for spec in new), Decimal(0)
-        )
-        if total > 1:
-            raise ProvenanceRejected(
-                f"The royalty weights of version {child.pk}'s parents would add up to "
-                f"{total.normalize():f}, above 1."
-            )
         below = _descendants(child.pk)
-        cyclic = [spec.parent.pk for spec in new if spec.parent.pk in below]
+        cyclic = [spec.version.pk for spec in specs if spec.version.pk in below]
         if cyclic:
             raise ProvenanceRejected(
                 f"Deriving version {child.pk} from version(s) "
                 f"{', '.join(map(str, cyclic))} would make a cycle: they are already derived "
                 f"from version {child.pk}."
             )
-        links = [
-            VersionDerivation.objects.create(child=child, parent=spec.parent, weight=spec.weight)
-            for spec in new
-        ]
-        for link in links:
-            record_append(
-                kind="derivation",
-                subject=f"version:{child.pk}",
-                payload={"child": child.pk, "parent": link.parent_id, "weight": str(link.weight)},
-            )
-    return links
+        return market_services.derivations_add(child=child, parents=specs, field=NON_FIELD)
 
 
 # --- OpenLineage --------------------------------------------------------------------------
@@ -266,7 +220,7 @@ def openlineage_ingest(*, user: User, event: ParsedEvent) -> IngestResult:
         raise ProvenanceRejected("Unknown model id(s) in outputs: " + ", ".join(unknown_models))
     for model in models.values():
         if model.owner_id != user.pk:
-            raise PermissionDenied(f"Only the owner of model {model.pk} can record its runs.")
+            raise Forbidden(f"Only the owner of model {model.pk} can record its runs.")
     if event.event_type != "COMPLETE":
         return IngestResult(event.event_type, [], [], recorded=False)
     runs: list[TrainingRun] = []
@@ -307,7 +261,7 @@ def openlineage_ingest(*, user: User, event: ParsedEvent) -> IngestResult:
                 user=user,
                 child=by_cid[cid],
                 parents=[
-                    DerivationSpec(parent=by_cid[i.cid], weight=i.royalty)
+                    market_services.ParentSpec(by_cid[i.cid], i.royalty)
                     for i in event.inputs
                     if i.royalty is not None
                 ],

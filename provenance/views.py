@@ -8,9 +8,10 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException
 
-from config.api import _first_message
+from core.api import exception_handler
+from core.errors import ApplicationError
 from marketplace import selectors as market
 from provenance import selectors, services
 from provenance.api.views import lineage_from_query
@@ -93,8 +94,9 @@ def lineage_json(request: HttpRequest) -> JsonResponse:
     """Lineage is public (the cooperative's promise); the API needs a token, this does not."""
     try:
         answer = lineage_from_query(request.GET, request.user)
-    except ValidationError as exc:
-        return JsonResponse({"detail": _first_message(exc.detail)}, status=400)
-    except NotFound as exc:
-        return JsonResponse({"detail": str(exc.detail)}, status=404)
+    except (APIException, ApplicationError) as exc:
+        # The API's own mapping, so the picture reads the same errors as API clients.
+        response = exception_handler(exc, {})
+        assert response is not None  # noqa: S101 (it maps every error of these kinds)
+        return JsonResponse({"detail": response.data["detail"]}, status=response.status_code)
     return JsonResponse(answer)

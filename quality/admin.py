@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.selectors import is_curator
 from quality import services
 from quality.models import (
     DatasetRules,
@@ -29,15 +30,23 @@ class PolicyAdminForm(forms.ModelForm):
 
 @admin.register(QualityPolicy)
 class QualityPolicyAdmin(admin.ModelAdmin):
-    """Saving never edits a policy in place: it makes the next version (reports keep theirs)."""
+    """Saving never edits a policy in place: it makes the next version (reports keep theirs),
+    decided by the curator who saves it. Only curators may (the service leaves that to its
+    callers)."""
 
     form = PolicyAdminForm
-    list_display = ["number", "created_by", "created_at", "note"]
-    readonly_fields = ["number", "created_by", "created_at"]
+    list_display = ["number", "decided_by", "created_at", "note"]
+    readonly_fields = ["number", "decided_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_curator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and is_curator(request.user)
 
     def save_model(self, request: HttpRequest, obj: QualityPolicy, form: Any, change: bool) -> None:
         new = services.policy_update(
-            user=request.user,  # type: ignore[arg-type]
+            decided_by=f"curator:{request.user.pk}",
             rules=form.cleaned_data["rules"],
             note=form.cleaned_data.get("note", ""),
         )

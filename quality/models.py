@@ -1,7 +1,8 @@
 """Quality rules stored as data, and the reports the gate writes.
 
 - ``QualityPolicy``: the cooperative's default rules. Each change is a new row with the next
-  ``number``; the newest is in force, and every report records the one it used.
+  ``number`` (``core.versioning``) and who decided it; the newest is in force, and every
+  report records the one it used.
 - ``DatasetRules``: a dataset's own rules and its ``revision`` (bumped on every change).
 - ``QualityReport``: one gate run for one version (a re-run adds a new one; the newest counts).
 - ``QualityOverride``: a curator's decision over a report, with who, when and why.
@@ -11,6 +12,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.versioning import DECIDED_BY_MAX
 from marketplace.models import Dataset, DatasetVersion
 
 
@@ -24,9 +26,9 @@ class QualityPolicy(models.Model):
     # [{"type", "kwargs", "severity"}]; a column argument of "*" means every column.
     rules = models.JSONField(default=list)
     note = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # Who decided it, as an opaque reference: "curator:7", later "motion:12"; "bootstrap" for
+    # the first version (the cooperative's default rules).
+    decided_by = models.CharField(max_length=DECIDED_BY_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import Invalid
+
 CRITICAL = "critical"
 WARNING = "warning"
 SEVERITIES = (CRITICAL, WARNING)
@@ -48,13 +50,14 @@ DEFAULT_POLICY_RULES: list[dict[str, Any]] = [
 RULE_KEYS = frozenset({"type", "kwargs", "severity", "meta", "notes"})
 
 
-class RuleError(ValueError):
-    """One or more rules are invalid; ``messages`` are for the person who wrote them."""
+class RuleError(Invalid, ValueError):
+    """One or more rules are invalid; ``messages`` are for the person who wrote them. Still a
+    ``ValueError``, which the forms and the rule editor catch."""
+
+    field_in_detail = True
 
     def __init__(self, messages: list[str], *, field: str = "rules") -> None:
-        super().__init__("; ".join(messages))
-        self.messages = messages
-        self.field = field
+        super().__init__(messages=messages, field=field)
 
 
 @dataclass(frozen=True)

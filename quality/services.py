@@ -18,16 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.selectors import AnyUser, is_curator
+from core.errors import Forbidden
+from core.tasks import enqueue
+from core.versioning import decided_by_clean, version_current, version_next
 from ipfs.client import IpfsError
 from ipfs.verified import CidMismatch, iter_verified
 from marketplace.models import Dataset, DatasetVersion, VersionStatus
-from marketplace.selectors import can_see_unadmitted, is_contributor_of, is_curator
+from marketplace.selectors import can_see_unadmitted, is_contributor_of
 from marketplace.services import version_set_status
 from quality import checks, isolation, profiling
 from quality.models import (
@@ -49,8 +52,6 @@ from quality.rules import (
 from transparency.services import record_append
 
 log = logging.getLogger(__name__)
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 RECHECKABLE = (VersionStatus.ADMITTED, VersionStatus.REJECTED, VersionStatus.FAILED)
 
@@ -83,40 +84,41 @@ def gate_options() -> checks.Options:
 # --- The policy and the rules ----------------------------------------------------------------
 
 
+def _first_policy() -> dict[str, Any]:
+    return {
+        "rules": DEFAULT_POLICY_RULES,
+        "note": "The cooperative's default.",
+        "decided_by": "bootstrap",
+    }
+
+
 def policy_current() -> QualityPolicy:
     """The policy in force; the first one is created on demand (never by a data migration,
     so a flushed test database still gets one)."""
-    policy = QualityPolicy.objects.order_by("-number").first()
-    if policy is not None:
-        return policy
-    try:
-        with transaction.atomic():
-            policy, _ = QualityPolicy.objects.get_or_create(
-                number=1,
-                defaults={"rules": DEFAULT_POLICY_RULES, "note": "The cooperative's default."},
-            )
-    except IntegrityError:
-        policy = QualityPolicy.objects.get(number=1)
-    return policy
+    return version_current(QualityPolicy, field="number", first=_first_policy)
 
 
-def policy_update(*, user: AbstractBaseUser, rules: Any, note: str = "") -> QualityPolicy:
-    """A new policy version; only curators may make one. Raises RuleError."""
-    if not is_curator(user):
-        raise PermissionDenied("Only curators can change the default quality policy.")
+def policy_update(*, decided_by: str, rules: Any, note: str = "") -> QualityPolicy:
+    """A new policy version, decided by ``decided_by`` (e.g. "curator:7"); who may decide is
+    the caller's to check. Raises RuleError."""
+    decided_by = decided_by_clean(decided_by)
     clean = validate_rules(rules, allow_all_columns=True)
-    current = policy_current()
-    with transaction.atomic():
-        number = (QualityPolicy.objects.aggregate(n=Max("number"))["n"] or current.number) + 1
-        policy = QualityPolicy.objects.create(
-            number=number, rules=clean, note=note.strip(), created_by_id=user.pk
-        )
+    note = note.strip()
+
+    def record(policy: QualityPolicy) -> None:
         record_append(
             kind="quality_policy",
-            subject=f"quality_policy:{number}",
-            payload={"number": number, "rules": clean, "note": policy.note, "by": user.pk},
+            subject=f"quality_policy:{policy.number}",
+            payload={"number": policy.number, "rules": clean, "note": note, "by": decided_by},
         )
-    return policy
+
+    return version_next(
+        QualityPolicy,
+        field="number",
+        first=_first_policy,
+        values=lambda _current: {"rules": clean, "note": note, "decided_by": decided_by},
+        then=record,
+    )
 
 
 def rules_for(dataset: Dataset) -> DatasetRules:
@@ -137,7 +139,7 @@ def rules_set(
     """Replace a dataset's rules and/or its declared schema. Only its contributors may.
     Raises RuleError (nothing is saved) when anything is invalid."""
     if not is_contributor_of(user, dataset):
-        raise PermissionDenied("Only the dataset's contributors can change its rules.")
+        raise Forbidden("Only the dataset's contributors can change its rules.")
     clean_rules = None if rules is _UNSET else validate_rules(rules)
     clean_schema = (
         _UNSET if declared_schema is _UNSET else validate_declared_schema(declared_schema)
@@ -334,16 +336,14 @@ def gate_run(
     return report
 
 
-def _enqueue_check(version_id: int, requested_by_id: int | None) -> None:
-    from quality.tasks import check_version
-
-    transaction.on_commit(lambda: check_version.delay(version_id, requested_by_id))
+# Started by name (core.tasks), so this module never imports its own tasks.
+CHECK_TASK = "quality.tasks.check_version"
 
 
 def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
     """Run the checks again (after the rules changed). Contributors and curators only."""
     if not (is_contributor_of(user, version.dataset_id) or is_curator(user)):
-        raise PermissionDenied("Only the dataset's contributors or a curator can re-run checks.")
+        raise Forbidden("Only the dataset's contributors or a curator can re-run checks.")
     with transaction.atomic():
         updated = DatasetVersion.objects.filter(pk=version.pk, status__in=RECHECKABLE).update(
             status=VersionStatus.PINNED,
@@ -351,11 +351,11 @@ def check_rerun(*, user: AbstractBaseUser, version: DatasetVersion) -> None:
             status_changed_at=timezone.now(),
         )
         if not updated:
-            raise PermissionDenied(
+            raise Forbidden(
                 f"This version is {version.status}; it can be re-checked once its check is done."
             )
         version.status = VersionStatus.PINNED
-        _enqueue_check(version.pk, user.pk)
+        enqueue(CHECK_TASK, version.pk, user.pk)
 
 
 def override_create(
@@ -363,7 +363,7 @@ def override_create(
 ) -> QualityOverride:
     """A curator admits or rejects a version against its report, with a recorded reason."""
     if not is_curator(user):
-        raise PermissionDenied("Only curators can override a quality decision.")
+        raise Forbidden("Only curators can override a quality decision.")
     if decision not in Verdict.values:
         raise RuleError([f"The decision must be admitted or rejected, not {decision!r}."])
     if not reason.strip():
@@ -407,7 +407,7 @@ def override_create(
 def profile_for(*, user: AnyUser, version: DatasetVersion) -> dict[str, Any]:
     """The profile of a version's file (fetched and read once, then cached)."""
     if not can_see_unadmitted(user, version.dataset_id):
-        raise PermissionDenied("Only the dataset's contributors or a curator can profile it.")
+        raise Forbidden("Only the dataset's contributors or a curator can profile it.")
     cached = VersionProfile.objects.filter(version=version).first()
     if cached is not None:
         return cached.profile

@@ -3,6 +3,7 @@
 from celery import current_app, shared_task
 from django.conf import settings
 
+from core.tasks import enqueue
 from quality import services
 
 
@@ -12,7 +13,13 @@ from quality import services
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def check_version(version_id: int, requested_by_id: int | None = None) -> None:
-    """Started by marketplace.tasks.pin_version after every confirmed pin, and by re-runs."""
+    """Started by name after every confirmed pin (``COOP_AFTER_PIN_TASK``), and by re-runs."""
     outcome = services.version_check(version_id=version_id, requested_by_id=requested_by_id)
     if outcome.retry_in is not None and not current_app.conf.task_always_eager:
-        check_version.apply_async((version_id, requested_by_id), countdown=outcome.retry_in)
+        enqueue(
+            services.CHECK_TASK,
+            version_id,
+            requested_by_id,
+            countdown=outcome.retry_in,
+            on_commit=False,
+        )

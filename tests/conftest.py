@@ -7,7 +7,7 @@ PostgreSQL with a Redis broker and a real worker process; a missing service is a
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +19,15 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Member
-from accounts.services import member_create, token_create
+from accounts.services import token_create
 from licensing.models import CatalogueGeneration
+from tests import factories
 
 pytest_plugins = [
     "tests.fixtures.ipfs",
     "tests.fixtures.celery_worker",
     "tests.fixtures.browser",
 ]
-
-PASSWORD = "a-long-test-password-42"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -82,28 +81,36 @@ def _session_ipfs_node(ipfs_node):
     return ipfs_node
 
 
-def _member(username: str, **roles: bool) -> Member:
-    return member_create(username=username, password=PASSWORD, **roles)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def alice(db) -> Member:
-    return _member("alice", is_contributor=True, is_buyer=False)
+    return factories.member("alice", contributor=True, buyer=False)
 
 
 @pytest.fixture
 def bob(db) -> Member:
-    return _member("bob", is_contributor=False, is_buyer=True)
+    return factories.member("bob", contributor=False, buyer=True)
 
 
 @pytest.fixture
 def carol(db) -> Member:
-    return _member("carol", is_contributor=True, is_buyer=True, is_curator=True)
+    return factories.member("carol", contributor=True, buyer=True, curator=True)
 
 
 @pytest.fixture
 def mallory(db) -> Member:
-    return _member("mallory", is_contributor=True, is_buyer=True)
+    return factories.member("mallory", contributor=True, buyer=True)
+
+
+@pytest.fixture
+def make():
+    """The factories (tests/factories.py): ``make.dataset(alice)``, ``make.offer(...)``."""
+    return factories
+
+
+@pytest.fixture
+def fund() -> Callable[..., int]:
+    """Top up a member's credit through the curators' service (a curator is made on demand)."""
+    return factories.fund
 
 
 def api_client_for(member: Member) -> APIClient:
@@ -130,10 +137,17 @@ def web_as() -> Callable[[Member], Client]:
 
 
 @pytest.fixture
-def pipeline(transactional_db, ipfs_node, celery_worker) -> "Pipeline":
+def pipeline(transactional_db, ipfs_node, celery_worker) -> Iterator["Pipeline"]:
     """For tests that run the real upload → pin → check pipeline: a committed database, the
-    IPFS node, and (in CI) the worker process."""
-    return Pipeline(node=ipfs_node)
+    IPFS node, and (in CI) the worker process, which has finished what the test started
+    before the tables are emptied (a check still writing would deadlock the flush)."""
+    yield Pipeline(node=ipfs_node)
+    if celery_worker is not None:
+        # Imported here: the module is a pytest plugin (pytest_plugins above), which pytest
+        # must import first to rewrite its asserts.
+        from tests.fixtures.celery_worker import wait_until_idle
+
+        wait_until_idle()
 
 
 class Pipeline:

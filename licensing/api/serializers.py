@@ -1,23 +1,16 @@
-"""Serializers for the catalogue, offers, purchases, grants and members' balances."""
+"""Serializers for the catalogue, offers, purchases and grants."""
 
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import MAX_ID
 from ledger.models import DEFAULT_CURRENCY, Currency
+from ledger.money import MAX_AMOUNT
 from licensing.models import AccessGrant, LicenseOffer, Purchase, Use
 from licensing.quality import QualitySummaries
-from licensing.selectors import MAX_ID
 from marketplace.models import Dataset, DatasetVersion, Format, License
-
-MAX_PRICE = 10**15  # minor units; far beyond any real price, well inside a 64-bit integer
-
-
-class DetailSerializer(serializers.Serializer):
-    """The shape of every API error."""
-
-    detail = serializers.CharField()
 
 
 class QualitySerializer(serializers.Serializer):
@@ -67,7 +60,7 @@ class OfferSerializer(serializers.ModelSerializer):
 class OfferInputSerializer(serializers.Serializer):
     license = serializers.ChoiceField(choices=License.choices)
     use = serializers.ChoiceField(choices=Use.choices)
-    price = serializers.IntegerField(min_value=0, max_value=MAX_PRICE)
+    price = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
     currency = serializers.ChoiceField(choices=Currency.choices, default=DEFAULT_CURRENCY)
     duration_days = serializers.IntegerField(
         min_value=1, max_value=36_500, allow_null=True, required=False, default=None
@@ -199,8 +192,8 @@ class CatalogueFilterSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=Format.choices, required=False)
     use = serializers.ChoiceField(choices=Use.choices, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    price_min = serializers.IntegerField(min_value=0, max_value=MAX_PRICE, required=False)
-    price_max = serializers.IntegerField(min_value=0, max_value=MAX_PRICE, required=False)
+    price_min = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
+    price_max = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
     page = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
@@ -265,30 +258,3 @@ class PurchaseSerializer(serializers.ModelSerializer):
             "grant",
             "created_at",
         ]
-
-
-class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    roles = serializers.ListField(child=serializers.CharField())
-    balance = serializers.IntegerField(help_text="Credit in minor units of `currency`.")
-    currency = serializers.CharField()
-    balances = serializers.DictField(child=serializers.IntegerField())
-
-
-class CreditInputSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_PRICE)
-    currency = serializers.ChoiceField(choices=Currency.choices, default=DEFAULT_CURRENCY)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
-
-
-class CreditSerializer(serializers.Serializer):
-    member = serializers.IntegerField()
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-    balance = serializers.IntegerField()
-    transaction = serializers.IntegerField()
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.CharField()

@@ -3,8 +3,6 @@ from django.urls import path
 from licensing.api import views
 
 urlpatterns = [
-    path("health/", views.HealthView.as_view(), name="api-health"),
-    path("me/", views.MeView.as_view(), name="api-me"),
     path("datasets/", views.DatasetsView.as_view(), name="api-datasets"),
     path("datasets/<int:dataset_id>/", views.DatasetDetailView.as_view(), name="api-dataset"),
     path(
@@ -16,11 +14,6 @@ urlpatterns = [
         "datasets/<int:dataset_id>/offers/",
         views.OffersView.as_view(),
         name="api-dataset-offers",
-    ),
-    path(
-        "members/<int:member_id>/credits/",
-        views.MemberCreditsView.as_view(),
-        name="api-member-credits",
     ),
     path("purchases/", views.PurchasesView.as_view(), name="api-purchases"),
     path("grants/", views.GrantsView.as_view(), name="api-grants"),

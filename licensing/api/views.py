@@ -1,49 +1,35 @@
-"""REST endpoints: the catalogue, offers, purchases, grants, downloads, balances and credits.
+"""REST endpoints: the catalogue, offers, purchases, grants and downloads.
 
-Each view checks input, calls one selector or service, and maps domain refusals onto HTTP:
-402 for a declined payment, 403 with the reason for a refused download, 409 for a reused
-idempotency key. Every error body is ``{"detail": ...}``.
+Each view checks input and calls one selector or service. Domain refusals (a declined
+payment, a refused download, a reused idempotency key) are raised by the services and mapped
+once, in ``core.api.exception_handler``; every error body is ``{"detail": ...}``.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, renderers, status
+from rest_framework import renderers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.auth import acting_user
-from accounts.services import member_for
-from config.api import Pagination
-from ledger import services as ledger
-from ledger.models import DEFAULT_CURRENCY
-from ledger.selectors import member_balances
+from core.api import FirstRendererNegotiation, Pagination, errors
 from licensing import selectors, services
 from licensing.api.caching import cached
 from licensing.api.serializers import (
     CatalogueFilterSerializer,
     CatalogueItemSerializer,
     CataloguePageSerializer,
-    CreditInputSerializer,
-    CreditSerializer,
     DatasetDetailSerializer,
-    DetailSerializer,
     GrantPageSerializer,
     GrantSerializer,
-    HealthSerializer,
-    MeSerializer,
     OfferInputSerializer,
     OfferSerializer,
     PurchaseInputSerializer,
@@ -51,19 +37,13 @@ from licensing.api.serializers import (
 )
 from licensing.croissant import croissant_document
 from licensing.models import Purchase
-from licensing.payments import PaymentDeclined
 from licensing.quality import quality_summaries
-from marketplace.api.views import DatasetUploadView
-from marketplace.downloads import RangeNotSatisfiable, RangeUnsupported, parse_range, stream_version
-from marketplace.models import Dataset, PinStatus, VersionStatus
-from marketplace.selectors import can_see_unadmitted, dataset_for, is_contributor_of, is_curator
+from marketplace.api.views import UPLOAD_PARSERS, dataset_upload, dataset_upload_schema
+from marketplace.downloads import download_check, stream_version
+from marketplace.models import Dataset
+from marketplace.selectors import dataset_for, is_contributor_of, version_for
 
 IDEMPOTENCY_KEY_MAX = 255
-
-
-def errors(*codes: int) -> dict[int, Any]:
-    """Documented error responses, all of the ``{"detail": ...}`` shape."""
-    return dict.fromkeys(codes, DetailSerializer)
 
 
 # The catalogue's answers carry an ``ETag``; sending it back in ``If-None-Match`` gets this.
@@ -92,9 +72,11 @@ class CatalogueNegotiation(DefaultContentNegotiation):
     settings = _WithoutFormatOverride()  # type: ignore[assignment]
 
 
-class DatasetsView(DatasetUploadView):
-    """``GET`` the catalogue here; ``POST`` (upload) comes from the marketplace's view."""
+class DatasetsView(APIView):
+    """``/api/v1/datasets/``: the catalogue (``GET``, here) and the upload (``POST``,
+    marketplace's operation, called rather than inherited)."""
 
+    parser_classes = UPLOAD_PARSERS
     content_negotiation_class = CatalogueNegotiation
 
     @extend_schema(
@@ -131,6 +113,10 @@ class DatasetsView(DatasetUploadView):
         context = {"quality": quality_summaries(latest)}
         data = CatalogueItemSerializer(datasets, many=True, context=context).data
         return paginator.get_paginated_response(data)
+
+    @dataset_upload_schema
+    def post(self, request: Request) -> Response:
+        return dataset_upload(request)
 
 
 def _catalogue_dataset(dataset_id: int) -> Dataset:
@@ -203,11 +189,7 @@ class OffersView(APIView):
     """A dataset's offers, for its contributors."""
 
     def _dataset(self, request: Request, dataset_id: int) -> Dataset:
-        dataset = (
-            dataset_for(acting_user(request), dataset_id)
-            if dataset_id <= selectors.MAX_ID
-            else None
-        )
+        dataset = dataset_for(acting_user(request), dataset_id)
         if dataset is None:
             raise NotFound("No such dataset.")
         if not is_contributor_of(acting_user(request), dataset):
@@ -236,19 +218,16 @@ class OffersView(APIView):
         data = OfferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            offer = services.offer_create(
-                user=acting_user(request),
-                dataset=dataset,
-                license=v["license"],
-                use=v["use"],
-                price=v["price"],
-                currency=v["currency"],
-                duration_days=v["duration_days"],
-                version_ids=v["versions"],
-            )
-        except services.OfferRejected as exc:
-            raise ValidationError({exc.field: [exc.message]}) from exc
+        offer = services.offer_create(
+            user=acting_user(request),
+            dataset=dataset,
+            license=v["license"],
+            use=v["use"],
+            price=v["price"],
+            currency=v["currency"],
+            duration_days=v["duration_days"],
+            version_ids=v["versions"],
+        )
         offer = selectors.dataset_offers(dataset).get(pk=offer.pk)
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
@@ -302,21 +281,12 @@ class PurchasesView(APIView):
         offer = selectors.offer_for_purchase(data.validated_data["offer"])
         if offer is None:
             raise ValidationError({"offer": ["No such offer."]})
-        try:
-            outcome = services.purchase_create(
-                buyer=acting_user(request),
-                offer=offer,
-                idempotency_key=key,
-                fingerprint=services.request_fingerprint(dict(data.validated_data)),
-            )
-        except services.IdempotencyConflict as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except services.PurchaseRefused as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except PaymentDeclined as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_402_PAYMENT_REQUIRED)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        outcome = services.purchase_create(
+            buyer=acting_user(request),
+            offer=offer,
+            idempotency_key=key,
+            fingerprint=services.request_fingerprint(dict(data.validated_data)),
+        )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return _purchase_response(outcome.purchase.pk, code)
 
@@ -336,78 +306,6 @@ class GrantsView(APIView):
             selectors.grants_of(acting_user(request)), request, view=self
         )
         return paginator.get_paginated_response(GrantSerializer(page, many=True).data)
-
-
-class MeView(APIView):
-    @extend_schema(operation_id="me_retrieve", responses={200: MeSerializer, **errors(401)})
-    def get(self, request: Request) -> Response:
-        member = member_for(acting_user(request))
-        balances = member_balances(acting_user(request))
-        return Response(
-            {
-                "id": acting_user(request).pk,
-                "username": acting_user(request).get_username(),
-                "roles": member.roles,
-                "balance": balances[DEFAULT_CURRENCY],
-                "currency": DEFAULT_CURRENCY,
-                "balances": balances,
-            }
-        )
-
-
-class MemberCreditsView(APIView):
-    @extend_schema(
-        operation_id="members_credits_create",
-        request=CreditInputSerializer,
-        responses={201: CreditSerializer, **errors(400, 401, 403, 404)},
-        description="Curators top up a member's cooperative credit; recorded in the ledger.",
-    )
-    def post(self, request: Request, member_id: int) -> Response:
-        if not is_curator(acting_user(request)):
-            raise PermissionDenied("Only curators can top up credits.")
-        member = (
-            get_user_model().objects.filter(pk=member_id, member__isnull=False).first()
-            if member_id <= selectors.MAX_ID
-            else None
-        )
-        if member is None:
-            raise NotFound("No such member.")
-        data = CreditInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        try:
-            top_up = ledger.credits_top_up(
-                curator=acting_user(request),
-                member=member,
-                amount=v["amount"],
-                currency=v["currency"],
-                note=v["note"],
-            )
-        except ledger.LedgerError as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
-        return Response(
-            {
-                "member": member.pk,
-                "amount": v["amount"],
-                "currency": v["currency"],
-                "balance": top_up.balance,
-                "transaction": top_up.transaction.pk,
-            },
-            status=status.HTTP_201_CREATED,
-        )
-
-
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """Downloads are bytes whatever the client's Accept says; errors are JSON."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
-        return next(iter(parsers))
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
 
 
 BINARY_TYPES = ("text/csv", "application/vnd.apache.parquet", "application/jsonl")
@@ -440,43 +338,12 @@ class VersionDownloadView(APIView):
         ),
     )
     def get(self, request: Request, version_id: int) -> HttpResponseBase:
-        version = selectors.version_by_id(version_id)
-        if version is None or (
-            version.status != VersionStatus.ADMITTED
-            and not can_see_unadmitted(acting_user(request), version.dataset_id)
-        ):
+        version = version_for(acting_user(request), version_id)
+        if version is None:
             raise NotFound("No such version.")
-        try:
-            access = services.download_access(user=acting_user(request), version=version)
-        except services.AccessDenied as exc:
-            raise PermissionDenied(exc.reason) from exc
-        pin = getattr(version, "pin", None)
-        if pin is None or pin.status != PinStatus.PINNED:
-            return Response(
-                {"detail": "This version is not pinned on IPFS yet."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        try:
-            byte_range = parse_range(request.headers.get("Range"), version.size)
-        except RangeUnsupported as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        except RangeNotSatisfiable as exc:
-            return Response(
-                {"detail": str(exc)},
-                status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
-                headers={"Content-Range": f"bytes */{version.size}"},
-            )
+        access = services.download_access(user=acting_user(request), version=version)
+        byte_range = download_check(version, request.headers.get("Range"))
         services.download_record(
             user=acting_user(request), version=version, access=access, byte_range=byte_range
         )
         return stream_version(version, byte_range)
-
-
-class HealthView(APIView):
-    """A trivial endpoint: the baseline in the API benchmark, and a liveness probe."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(operation_id="health_retrieve", responses={200: HealthSerializer})
-    def get(self, request: Request) -> Response:
-        return Response({"status": "ok"})

@@ -2,8 +2,8 @@ from django.urls import path
 
 from marketplace.api import views
 
-# POST /api/v1/datasets/ (DatasetUploadView) is routed by licensing.api.urls, whose view adds
-# the catalogue's GET on the same path.
+# POST /api/v1/datasets/ (views.dataset_upload) is routed by licensing.api.urls, whose view
+# serves the catalogue's GET on the same path.
 urlpatterns = [
     path(
         "datasets/<int:dataset_id>/versions/",

@@ -1,4 +1,9 @@
-"""REST endpoints to upload datasets and versions and read versions."""
+"""REST endpoints to upload datasets and versions and read versions.
+
+``POST /api/v1/datasets/`` shares its path with the catalogue's ``GET``, which licensing owns
+(it shows offers): licensing's view routes the POST to ``dataset_upload`` here, so each
+operation stays with the app whose rule it is and neither view inherits the other.
+"""
 
 from typing import Any
 
@@ -20,24 +25,15 @@ from marketplace.api.serializers import (
     VersionSerializer,
 )
 from marketplace.models import Dataset, DatasetContributor
-from marketplace.uploads import upload_error
+from marketplace.uploads import UploadTooLarge, upload_error
 
 
-def _rejected(exc: services.UploadRejected) -> Response:
-    if exc.existing is not None:
-        return Response(
-            {"detail": exc.message, "existing_version": exc.existing.pk},
-            status=status.HTTP_409_CONFLICT,
-        )
-    return Response({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
-
-
-def _refused_upload(request: Request) -> Response | None:
+def _check_received(request: Request) -> None:
+    """Refuse (413) a request whose file the upload handler refused while it arrived."""
     request.data  # noqa: B018 (parsing the body is what runs the upload handler)
     reason = upload_error(request._request)
     if reason:
-        return Response({"detail": reason}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    return None
+        raise UploadTooLarge(reason)
 
 
 def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
@@ -46,7 +42,7 @@ def datasets_with_contributors(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     )
 
 
-# Beyond the common 400/401/403/404 (see config.api.document_errors).
+# Beyond the common 400/401/403/404 (see core.api.document_errors).
 UPLOAD_ERRORS = {
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="These bytes are already a version."),
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is over the upload limit."),
@@ -58,45 +54,48 @@ class DatasetCreateResponse(serializers.Serializer):
     version = VersionSerializer()
 
 
-class DatasetUploadView(APIView):
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+# What an upload endpoint parses (the upload handler streams the file while it arrives).
+UPLOAD_PARSERS = [parsers.MultiPartParser, parsers.FormParser]
 
-    @extend_schema(
-        operation_id="datasets_create",
-        request=DatasetInputSerializer,
-        responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
+dataset_upload_schema = extend_schema(
+    operation_id="datasets_create",
+    request=DatasetInputSerializer,
+    responses={201: DatasetCreateResponse, **UPLOAD_ERRORS},
+    description=(
+        "Upload a new dataset with its first version (multipart; the file streams to the "
+        "staging disk and the IPFS node while it arrives). Parents, if any, must be admitted "
+        "versions; their royalty weights add up to at most 1."
+    ),
+)
+
+
+def dataset_upload(request: Request) -> Response:
+    """The ``datasets_create`` operation, for the view that routes ``/api/v1/datasets/``."""
+    _check_received(request)
+    data = DatasetInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v: dict[str, Any] = data.validated_data
+    version = services.dataset_create(
+        user=acting_user(request),
+        title=v["title"],
+        description=v.get("description", ""),
+        license=v["license"],
+        fmt=v["format"],
+        upload=v["file"],
+        parents=v.get("parents", []),
     )
-    def post(self, request: Request) -> Response:
-        refused = _refused_upload(request)
-        if refused is not None:
-            return refused
-        data = DatasetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v: dict[str, Any] = data.validated_data
-        try:
-            version = services.dataset_create(
-                user=acting_user(request),
-                title=v["title"],
-                description=v.get("description", ""),
-                license=v["license"],
-                fmt=v["format"],
-                upload=v["file"],
-                parents=v.get("parents", []),
-            )
-        except services.UploadRejected as exc:
-            return _rejected(exc)
-        dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
-        return Response(
-            {
-                "dataset": DatasetSerializer(dataset).data,
-                "version": VersionSerializer(version).data,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+    dataset = datasets_with_contributors(Dataset.objects.filter(pk=version.dataset_id)).get()
+    return Response(
+        {
+            "dataset": DatasetSerializer(dataset).data,
+            "version": VersionSerializer(version).data,
+        },
+        status=status.HTTP_201_CREATED,
+    )
 
 
 class VersionCreateView(APIView):
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(
         operation_id="datasets_versions_create",
@@ -107,23 +106,18 @@ class VersionCreateView(APIView):
         dataset = selectors.dataset_for(request.user, dataset_id)
         if dataset is None:
             raise NotFound("No such dataset.")
-        refused = _refused_upload(request)
-        if refused is not None:
-            return refused
+        _check_received(request)
         data = VersionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v: dict[str, Any] = data.validated_data
-        try:
-            version = services.version_create(
-                user=acting_user(request),
-                dataset=dataset,
-                fmt=v["format"],
-                upload=v["file"],
-                license=v.get("license"),
-                parents=v.get("parents", []),
-            )
-        except services.UploadRejected as exc:
-            return _rejected(exc)
+        version = services.version_create(
+            user=acting_user(request),
+            dataset=dataset,
+            fmt=v["format"],
+            upload=v["file"],
+            license=v.get("license"),
+            parents=v.get("parents", []),
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -4,20 +4,20 @@ Each view checks its input, calls one service or selector, and shapes the answer
 import json
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, renderers, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import acting_user
 from accounts.authentication import HashedTokenAuthentication
+from core.api import FirstRendererNegotiation
 from marketplace.models import DatasetVersion
 from provenance import selectors, services
 from provenance.api.serializers import (
@@ -32,21 +32,7 @@ from provenance.api.serializers import (
 from provenance.export import prov_json
 from provenance.lineage import Node
 from provenance.models import Model, TrainingRun, TrainingRunInput
-from provenance.openlineage import EventInvalid, parse_run_event
-
-
-def _user(request: Request) -> User:
-    """The authenticated member (every endpoint here requires one)."""
-    if not isinstance(request.user, User):
-        raise NotAuthenticated()
-    return request.user
-
-
-def _rejected(exc: services.ProvenanceRejected) -> Response:
-    return Response(
-        {"detail": exc.message, "errors": {exc.field: [exc.message]}},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
+from provenance.openlineage import parse_run_event
 
 
 def _model_with_runs(model_id: int) -> Model:
@@ -72,10 +58,7 @@ class ModelCreateView(APIView):
     def post(self, request: Request) -> Response:
         data = ModelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            model = services.model_create(owner=_user(request), **data.validated_data)
-        except services.ProvenanceRejected as exc:
-            return _rejected(exc)
+        model = services.model_create(owner=acting_user(request), **data.validated_data)
         return Response(
             ModelSerializer(_model_with_runs(model.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -104,29 +87,24 @@ class TrainingRunCreateView(APIView):
         found = DatasetVersion.objects.select_related("dataset").in_bulk(ids)
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
-            message = f"Unknown version(s): {', '.join(unknown)}."
-            return Response(
-                {"detail": message, "errors": {"used": [message]}},
-                status=status.HTTP_400_BAD_REQUEST,
+            raise services.ProvenanceRejected(
+                f"Unknown version(s): {', '.join(unknown)}.", field="used"
             )
-        try:
-            run = services.training_run_record(
-                user=_user(request),
-                model=model,
-                started_at=v["started_at"],
-                ended_at=v["ended_at"],
-                parameters=v["parameters"],
-                used=[
-                    services.RunInputSpec(
-                        found[item["version"]],
-                        weight=item.get("weight"),
-                        rows_used=item.get("rows_used"),
-                    )
-                    for item in v["used"]
-                ],
-            )
-        except services.ProvenanceRejected as exc:
-            return _rejected(exc)
+        run = services.training_run_record(
+            user=acting_user(request),
+            model=model,
+            started_at=v["started_at"],
+            ended_at=v["ended_at"],
+            parameters=v["parameters"],
+            used=[
+                services.RunInputSpec(
+                    found[item["version"]],
+                    weight=item.get("weight"),
+                    rows_used=item.get("rows_used"),
+                )
+                for item in v["used"]
+            ],
+        )
         run = TrainingRun.objects.prefetch_related("inputs__version").filter(pk=run.pk).get()
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
@@ -136,12 +114,11 @@ def lineage_from_query(query: Any, user: Any) -> dict[str, Any]:
     params = LineageQuerySerializer(data=query)
     params.is_valid(raise_exception=True)
     v = params.validated_data
-    try:
-        node_type, node_id = selectors.parse_node(v["node"])
-    except selectors.NodeInvalid as exc:
-        raise ValidationError({"node": [exc.message]}) from exc
+    node_type, node_id = selectors.parse_node(v["node"])
     if not selectors.node_exists(user, node_type, node_id):
-        raise NotFound(f"No {node_type} {node_id} in the provenance graph.")
+        raise selectors.NodeInvalid(
+            f"No {node_type} {node_id} in the provenance graph.", missing=True
+        )
     limit = selectors.max_depth()
     depth = v.get("depth", min(selectors.DEFAULT_DEPTH, limit))
     notice = None
@@ -205,14 +182,8 @@ class OpenLineageView(APIView):
         "(output namespace `model`) and derivations (output namespace `ipfs`).",
     )
     def post(self, request: Request) -> Response:
-        try:
-            event = parse_run_event(request.data)
-        except EventInvalid as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            result = services.openlineage_ingest(user=_user(request), event=event)
-        except services.ProvenanceRejected as exc:
-            return _rejected(exc)
+        event = parse_run_event(request.data)
+        result = services.openlineage_ingest(user=acting_user(request), event=event)
         body = {
             "event_type": result.event_type,
             "recorded": result.recorded,
@@ -240,16 +211,6 @@ class ProvJsonRenderer(renderers.BaseRenderer):
         return json.dumps(data).encode()
 
 
-class FirstRenderer(BaseContentNegotiation):
-    """``?format=`` names the export format here, not a DRF renderer: always use ours."""
-
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
-
-
 class ExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["prov-json"], default="prov-json")
     root = serializers.CharField(required=False, max_length=60)  # type: ignore[assignment]  # the JSON key shadows a Field attribute in the stubs
@@ -258,7 +219,8 @@ class ExportQuerySerializer(serializers.Serializer):
 
 class ProvExportView(APIView):
     renderer_classes = [ProvJsonRenderer]
-    content_negotiation_class = FirstRenderer
+    # ``?format=`` names the export format here, not a DRF renderer: always use ours.
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         operation_id="provenance_export",

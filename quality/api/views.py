@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from marketplace import selectors as market
 from quality import selectors, services
 from quality.api.serializers import ReportSerializer, RulesInputSerializer, RulesOutputSerializer
-from quality.rules import RuleError
 
 
 def _rules_payload(dataset: Any, stored: Any) -> dict[str, Any]:
@@ -66,8 +65,5 @@ class DatasetRulesApi(APIView):
         kwargs: dict[str, Any] = {"rules": request.data["rules"]}
         if "declared_schema" in request.data:
             kwargs["declared_schema"] = request.data["declared_schema"]
-        try:
-            stored = services.rules_set(user=request.user, dataset=dataset, **kwargs)  # type: ignore[arg-type]
-        except RuleError as exc:
-            raise ValidationError({exc.field: exc.messages}) from exc
+        stored = services.rules_set(user=request.user, dataset=dataset, **kwargs)  # type: ignore[arg-type]
         return Response(_rules_payload(dataset, stored))

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import ApiToken, Member
 from accounts.services import hash_token_key
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 @pytest.mark.django_db

@@ -1,37 +1,14 @@
-"""Ledger services: balanced postings, top-ups, sales and the versioned fee policy."""
+"""Ledger services: balanced postings, top-ups and sales (the fee policy: tests/policy)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 
 from ledger import services
-from ledger.models import Account, AccountKind, FeePolicy, LedgerEntry, RevenueEvent
+from ledger.models import Account, AccountKind, LedgerEntry, RevenueEvent
 from ledger.selectors import member_balance, member_balances, transaction_sum, treasury_balance
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_default_fee_policy_is_created_on_first_use():
-    assert not FeePolicy.objects.exists()
-
-    policy = services.fee_policy_current()
-
-    assert (policy.version, policy.fee_basis_points) == (1, 1000)
-    assert services.fee_policy_current().pk == policy.pk
-
-
-def test_a_new_policy_is_a_new_version_and_only_curators_make_one(bob, carol):
-    services.fee_policy_current()
-    with pytest.raises(PermissionDenied):
-        services.fee_policy_create(user=bob.user, fee_basis_points=500)
-
-    policy = services.fee_policy_create(user=carol.user, fee_basis_points=500, note="lower")
-
-    assert (policy.version, policy.fee_basis_points) == (2, 500)
-    assert services.fee_policy_current().pk == policy.pk
-    assert FeePolicy.objects.count() == 2
-    with pytest.raises(services.LedgerError):
-        services.fee_policy_create(user=carol.user, fee_basis_points=10_001)
 
 
 def test_unbalanced_postings_are_refused(bob):

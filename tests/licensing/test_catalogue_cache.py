@@ -27,7 +27,7 @@ from marketplace.models import (
 from marketplace.services import version_set_status
 from quality.models import DatasetRules, QualityOverride, QualityPolicy, QualityReport
 from quality.services import override_create, policy_current, rules_set
-from tests.licensing.conftest import admit
+from tests.factories import admit
 
 pytestmark = pytest.mark.django_db
 

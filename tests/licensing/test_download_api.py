@@ -10,14 +10,14 @@ from rest_framework.test import APIClient
 from licensing.models import AccessGrant, Download
 from licensing.services import purchase_create
 from marketplace.models import VersionStatus
-from tests.licensing.conftest import CSV
+from tests.factories import CSV
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def version(alice, make, ipfs_api_addr):
-    return make.dataset(alice, content=CSV, pin=True)
+    return make.dataset(alice, content=CSV)
 
 
 def url(version_id) -> str:
@@ -48,7 +48,7 @@ def test_an_expired_grant_is_403(alice, bob, api_as, make, version):
 
 
 def test_a_grant_for_another_version_is_403(alice, bob, api_as, make, version):
-    other = make.version(alice, version.dataset, pin=True)
+    other = make.version(alice, version.dataset)
     grant_for(bob, make.offer(alice, version.dataset, price=0, version_ids=[other.pk]))
 
     response = api_as(bob).get(url(version.pk))
@@ -85,7 +85,7 @@ def test_anonymous_is_401(version):
 
 
 def test_contributors_and_curators_download_without_a_grant(alice, carol, api_as, make, version):
-    unadmitted = make.version(alice, version.dataset, pin=True, status=VersionStatus.REJECTED)
+    unadmitted = make.version(alice, version.dataset, status=VersionStatus.REJECTED)
 
     for member, target, via in ((alice, unadmitted, "contributor"), (carol, version, "curator")):
         response = api_as(member).get(url(target.pk))
@@ -125,7 +125,7 @@ def test_a_suffix_range(alice, api_as, version):
 
 
 def test_a_version_not_pinned_yet_is_409(alice, api_as, make):
-    version = make.dataset(alice)  # admitted in the database, never pinned
+    version = make.dataset(alice, pinned=False)  # admitted in the database, never pinned
 
     response = api_as(alice).get(url(version.pk))
 

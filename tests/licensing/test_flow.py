@@ -9,7 +9,7 @@ from django.db.models import Sum
 from ipfs.cid import cid_of_bytes, normalize_cid
 from ledger.models import Account, AccountKind, LedgerEntry, RevenueEvent
 from licensing.models import AccessGrant, Download, Purchase
-from tests.licensing.conftest import CSV, SCHEMA
+from tests.factories import CSV, SCHEMA
 from transparency.models import ProvenanceRecord
 from transparency.services import chain_verify
 
@@ -26,7 +26,7 @@ def node_cid(api_addr: str, content: bytes, tmp_path) -> str:
 
 
 def test_search_detail_buy_grant_download(alice, bob, api_as, make, fund, ipfs_api_addr, tmp_path):
-    version = make.dataset(alice, content=CSV, pin=True)
+    version = make.dataset(alice, content=CSV)
     dataset = version.dataset
     make.dataset(alice, title="Noise levels", description="Decibels by street")
     offer = make.offer(alice, dataset, price=1250, duration_days=30)

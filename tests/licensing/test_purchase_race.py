@@ -19,27 +19,15 @@ from ledger.models import Account, AccountKind, LedgerTransaction, RevenueEvent
 from ledger.selectors import member_balance
 from licensing.models import AccessGrant, Purchase
 from licensing.services import offer_create
-from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
+from marketplace.models import Dataset
+from tests import factories
 from tests.conftest import api_client_for
 
 
 def admitted_dataset(owner: Member) -> Dataset:
-    # Rows made directly: the upload service would queue a pin task on commit.
-    dataset = Dataset.objects.create(title="Race", license="CC0-1.0", created_by=owner.user)
-    DatasetContributor.objects.create(dataset=dataset, user=owner.user)
-    DatasetVersion.objects.create(
-        dataset=dataset,
-        number=1,
-        cid="bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
-        sha256="0" * 64,
-        size=10,
-        format="csv",
-        license="CC0-1.0",
-        original_filename="race.csv",
-        uploaded_by=owner.user,
-        status=VersionStatus.ADMITTED,
-    )
-    return dataset
+    # The factories queue no task, so the session's worker cannot move the version on while
+    # the purchases race.
+    return factories.dataset(owner, title="Race", license="CC0-1.0").dataset
 
 
 def blocked_in_database() -> int:

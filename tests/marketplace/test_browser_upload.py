@@ -5,7 +5,7 @@ import re
 import pytest
 
 from marketplace.models import DatasetVersion, PinStatus
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.fixtures.browser import log_in
 
 pytestmark = pytest.mark.browser

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ipfs.cid import cid_of_bytes
 from marketplace.models import Dataset, DatasetVersion, PinStatus, VersionStatus
+from tests import factories
 from tests.marketplace.conftest import CLEAN_CSV
 
 
@@ -162,19 +163,7 @@ def test_the_catalogue_lists_only_admitted_datasets_and_filters(client, web_as, 
 @pytest.mark.django_db
 def test_the_catalogue_paginates(client, alice):
     for n in range(25):
-        d = Dataset.objects.create(title=f"Set {n:02d}", license="CC0-1.0", created_by=alice.user)
-        DatasetVersion.objects.create(
-            dataset=d,
-            number=1,
-            cid=f"bafytest{n}",
-            sha256="0" * 64,
-            size=1,
-            format="csv",
-            license="CC0-1.0",
-            original_filename="x.csv",
-            uploaded_by=alice.user,
-            status="admitted",
-        )
+        factories.dataset(alice, title=f"Set {n:02d}", license="CC0-1.0")
     first = client.get("/").content.decode()
     second = client.get("/?page=2").content.decode()
     assert "Page 1 of 2 · 25 datasets" in first

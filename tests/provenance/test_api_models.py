@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from ipfs.cid import cid_of_bytes
 from marketplace.models import DatasetVersion
 from provenance.models import Model, TrainingRun, TrainingRunInput
-from tests.provenance.conftest import free_offer, grant, make_version
+from tests import factories
 from transparency.models import ProvenanceRecord
 from transparency.services import chain_verify
 
@@ -107,12 +107,12 @@ def test_unknown_model_is_404(api_as, bob):
 
 @pytest.fixture
 def model(bob) -> Model:
-    return Model.objects.create(owner=bob.user, name="net")
+    return factories.model(bob, "net")
 
 
 def test_record_a_run_with_a_grant(api_as, alice, bob, model):
-    version = make_version(alice.user, "Air", rows=1200)
-    grant(bob.user, version, expires_at=timezone.now() + timedelta(days=3))
+    version = factories.dataset(alice.user, title="Air", rows=1200)
+    factories.grant(bob.user, version, expires_at=timezone.now() + timedelta(days=3))
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
         {**RUN_BODY, "parameters": {"epochs": 3}, "used": [{"version": version.pk}]},
@@ -150,8 +150,8 @@ def test_record_a_run_with_a_grant(api_as, alice, bob, model):
 
 
 def test_declared_weight_wins_over_rows(api_as, alice, bob, model):
-    version = make_version(alice.user, "Air", rows=1200)
-    free_offer(version)
+    version = factories.dataset(alice.user, title="Air", rows=1200)
+    factories.free_offer(version)
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
         {**RUN_BODY, "used": [{"version": version.pk, "weight": "0.25"}]},
@@ -162,8 +162,8 @@ def test_declared_weight_wins_over_rows(api_as, alice, bob, model):
 
 
 def test_a_contributor_may_cite_their_own_data(api_as, alice):
-    version = make_version(alice.user, "Air", rows=None)
-    own = Model.objects.create(owner=alice.user, name="own")
+    version = factories.dataset(alice.user, title="Air", rows=None)
+    own = factories.model(alice, "own")
     response = api_as(alice).post(
         f"/api/v1/models/{own.pk}/training-runs/",
         {**RUN_BODY, "used": [{"version": version.pk, "rows_used": 10}]},
@@ -174,7 +174,7 @@ def test_a_contributor_may_cite_their_own_data(api_as, alice):
 
 
 def test_a_run_citing_a_version_without_a_grant_is_403(api_as, alice, bob, model):
-    version = make_version(alice.user, "Air")
+    version = factories.dataset(alice.user, title="Air")
     before = counts()
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
@@ -190,10 +190,10 @@ def test_a_run_citing_a_version_without_a_grant_is_403(api_as, alice, bob, model
 
 
 def test_an_expired_grant_or_one_for_another_version_is_403(api_as, alice, bob, model):
-    version = make_version(alice.user, "Air")
-    other = make_version(alice.user, "Other")
-    grant(bob.user, version, expires_at=timezone.now() - timedelta(minutes=1))
-    grant(bob.user, other)
+    version = factories.dataset(alice.user, title="Air")
+    other = factories.dataset(alice.user, title="Other")
+    factories.grant(bob.user, version, expires_at=timezone.now() - timedelta(minutes=1))
+    factories.grant(bob.user, other)
     before = counts()
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
@@ -205,8 +205,8 @@ def test_an_expired_grant_or_one_for_another_version_is_403(api_as, alice, bob, 
 
 
 def test_only_the_owner_records_runs(api_as, alice, mallory, model):
-    version = make_version(alice.user, "Air")
-    free_offer(version)
+    version = factories.dataset(alice.user, title="Air")
+    factories.free_offer(version)
     before = counts()
     response = api_as(mallory).post(
         f"/api/v1/models/{model.pk}/training-runs/",
@@ -231,8 +231,8 @@ def test_only_the_owner_records_runs(api_as, alice, mallory, model):
     ],
 )
 def test_bad_runs_are_400(api_as, alice, bob, model, used, detail):
-    version = make_version(alice.user, "Air")
-    free_offer(version)
+    version = factories.dataset(alice.user, title="Air")
+    factories.free_offer(version)
     used = [{k: (version.pk if v == "{v}" else v) for k, v in item.items()} for item in used]
     before = counts()
     response = api_as(bob).post(
@@ -244,7 +244,7 @@ def test_bad_runs_are_400(api_as, alice, bob, model, used, detail):
 
 
 def test_unadmitted_versions_cannot_be_cited(api_as, alice, model, bob):
-    version = make_version(alice.user, "Air", status="rejected")
+    version = factories.dataset(alice.user, title="Air", status="rejected")
     before = counts()
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
@@ -259,8 +259,8 @@ def test_unadmitted_versions_cannot_be_cited(api_as, alice, model, bob):
 
 
 def test_a_run_cannot_end_before_it_starts(api_as, alice, bob, model):
-    version = make_version(alice.user, "Air")
-    free_offer(version)
+    version = factories.dataset(alice.user, title="Air")
+    factories.free_offer(version)
     response = api_as(bob).post(
         f"/api/v1/models/{model.pk}/training-runs/",
         {

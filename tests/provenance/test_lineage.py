@@ -5,7 +5,8 @@ from http import HTTPStatus
 
 import pytest
 
-from tests.provenance.conftest import DAY, make_version
+from tests import factories
+from tests.provenance.conftest import DAY
 
 URL = "/api/v1/lineage/"
 
@@ -291,7 +292,7 @@ def test_nodes_carry_labels_and_links(graph, client):
 
 def test_unadmitted_versions_stay_out_of_the_graph(graph, client, alice):
     g = graph
-    pending = make_version(alice.user, "Pending", status="checking", parents=[], day=6)
+    pending = factories.dataset(alice.user, title="Pending", status="checking", at=DAY[6])
     response = client.get(URL, {"node": f"version:{pending.pk}"})
     assert response.status_code == HTTPStatus.NOT_FOUND
     nodes, _ = answer_sets(lineage(client, g.key("alice"), direction="downstream", depth=1))

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from accounts.services import token_create
 from marketplace.models import VersionDerivation
 from provenance.models import TrainingRun, TrainingRunInput
-from tests.provenance.conftest import free_offer, make_version
+from tests import factories
+from tests.provenance.conftest import DAY
 from transparency.models import ProvenanceRecord
 from transparency.services import chain_verify
 
@@ -107,8 +108,8 @@ def test_start_events_are_acknowledged_without_writing(graph, api_as):
 
 def test_an_ipfs_output_is_a_derived_version(graph, api_as):
     g = graph
-    child = make_version(g.alice.user, "Mixed", day=6)
-    free_offer(g.c1)  # alice may use carol's data: it is offered for free
+    child = factories.dataset(g.alice.user, title="Mixed", at=DAY[6])
+    factories.free_offer(g.c1)  # alice may use carol's data: it is offered for free
     response = api_as(g.alice).post(
         URL,
         event(
@@ -152,7 +153,7 @@ def test_a_derivation_cycle_is_rejected(graph, api_as):
 
 def test_royalty_weights_above_1_are_rejected(graph, api_as):
     g = graph
-    free_offer(g.c1)
+    factories.free_offer(g.c1)
     before = state()
     # a5 already passes 0.4 to c4.
     response = api_as(g.alice).post(
@@ -310,7 +311,7 @@ def test_a_body_that_is_not_json_is_400(graph, api_as):
 
 def test_derived_output_without_royalty_weights_is_400(graph, api_as):
     g = graph
-    child = make_version(g.alice.user, "Mixed", day=6)
+    child = factories.dataset(g.alice.user, title="Mixed", at=DAY[6])
     before = state()
     response = api_as(g.alice).post(
         URL, event([ipfs_input(g.a1)], [{"namespace": "ipfs", "name": child.cid}]), format="json"

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from marketplace.models import DatasetContributor, DatasetVersion, VersionDerivation
 from provenance.models import Model, TrainingRun, TrainingRunInput
-from tests.provenance.conftest import make_version
+from tests import factories
+from tests.provenance.conftest import DAY
 
 URL = "/api/v1/provenance/export"
 
@@ -33,7 +34,8 @@ def count(doc: ProvDocument, cls) -> int:
 
 
 def test_the_whole_graph_matches_the_database(graph, api_as, mallory, alice):
-    make_version(alice.user, "Pending", status="checking", day=6)  # not part of the graph
+    # Not part of the graph:
+    factories.dataset(alice.user, title="Pending", status="checking", at=DAY[6])
     doc = parse(api_as(mallory).get(URL, {"format": "prov-json"}))
     admitted = DatasetVersion.objects.filter(status="admitted")
     assert count(doc, ProvEntity) == admitted.count() + Model.objects.count() == 5 + 3

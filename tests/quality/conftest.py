@@ -1,5 +1,6 @@
-"""Helpers for the quality tests: real files made here, versions made through the real
-marketplace services (pipeline tests) or as plain rows checked from a local file (db tests)."""
+"""Files for the quality tests; versions are made through the services (tests/factories.py):
+uploaded through the real pipeline (``upload``), or decided by the gate from a local copy
+(``checked``)."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -7,11 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipfs.cid import cid_of_bytes
-from marketplace import services as market
-from marketplace.models import Dataset, DatasetContributor, DatasetVersion, VersionStatus
-from marketplace.uploads import staged_from_path
-from quality import services
+from marketplace.models import Dataset, DatasetVersion, VersionStatus
+from tests import factories
 
 CLEAN_CSV = "city,year,pm25\nLisbon,2024,11.2\nPorto,2024,9.8\nFaro,2024,7.1\n"
 NULLS_CSV = "city,year,pm25\nLisbon,2024,11.2\nPorto,2024,\nFaro,2024,\n"
@@ -26,7 +24,7 @@ DONE = (VersionStatus.ADMITTED, VersionStatus.REJECTED, VersionStatus.FAILED)
 
 
 @pytest.fixture
-def upload(tmp_path: Path, pipeline) -> Callable[..., DatasetVersion]:
+def upload(pipeline) -> Callable[..., DatasetVersion]:
     """Upload bytes through the real pipeline and wait for the gate's decision."""
 
     def make(
@@ -37,20 +35,20 @@ def upload(tmp_path: Path, pipeline) -> Callable[..., DatasetVersion]:
         dataset: Dataset | None = None,
     ) -> DatasetVersion:
         data = content.encode() if isinstance(content, str) else content
-        path = tmp_path / f"{cid_of_bytes(data)}-{name}"
-        path.write_bytes(data)
         if dataset is None:
-            version = market.dataset_create(
-                user=member.user,
+            version = factories.dataset(
+                member,
                 title="Air",
                 description="",
                 license="CC0-1.0",
+                content=data,
                 fmt=fmt,
-                upload=staged_from_path(path, name=name),
+                name=name,
+                pipeline=True,
             )
         else:
-            version = market.version_create(
-                user=member.user, dataset=dataset, fmt=fmt, upload=staged_from_path(path, name=name)
+            version = factories.version(
+                member, dataset, content=data, fmt=fmt, name=name, pipeline=True
             )
         return pipeline.wait_status(version, *DONE, timeout=120)
 
@@ -58,39 +56,10 @@ def upload(tmp_path: Path, pipeline) -> Callable[..., DatasetVersion]:
 
 
 @pytest.fixture
-def checked(tmp_path: Path) -> Callable[..., DatasetVersion]:
-    """A version row whose local file is run through the gate (no IPFS: for page and API
+def checked() -> Callable[..., DatasetVersion]:
+    """A version decided by the gate from a local copy of its bytes (no IPFS: for page and API
     tests in an ordinary transaction)."""
-    counter = {"n": 0}
-
-    def make(
-        member, content: str = CLEAN_CSV, fmt: str = "csv", rules: list | None = None
-    ) -> DatasetVersion:
-        counter["n"] += 1
-        data = content.encode()
-        dataset = Dataset.objects.create(title="Air", license="CC0-1.0", created_by=member.user)
-        DatasetContributor.objects.create(dataset=dataset, user=member.user)
-        version = DatasetVersion.objects.create(
-            dataset=dataset,
-            number=1,
-            cid=f"{cid_of_bytes(data)}{counter['n']}",
-            sha256="0" * 64,
-            size=len(data),
-            format=fmt,
-            license="CC0-1.0",
-            original_filename=f"f.{fmt}",
-            uploaded_by=member.user,
-            status=VersionStatus.CHECKING,
-        )
-        if rules:
-            services.rules_set(user=member.user, dataset=dataset, rules=rules)
-        path = tmp_path / f"v{counter['n']}.{fmt}"
-        path.write_bytes(data)
-        services.gate_run(version=version, path=path)
-        version.refresh_from_db()
-        return version
-
-    return make
+    return factories.checked
 
 
 def parquet_bytes(tmp_path: Path, frame: pd.DataFrame) -> bytes:

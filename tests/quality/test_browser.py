@@ -4,7 +4,7 @@ import pytest
 
 from marketplace.models import VersionStatus
 from quality import services
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.fixtures.browser import log_in
 from tests.quality.conftest import NULLS_CSV
 

@@ -5,9 +5,10 @@ from http import HTTPStatus
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from marketplace.models import DatasetVersion, VersionStatus
+from marketplace.models import VersionStatus
 from quality import services
 from quality.models import QualityOverride, QualityPolicy
+from tests import factories
 from tests.quality.conftest import CLEAN_CSV, NOT_NULL_PM25, NULLS_CSV
 
 
@@ -171,19 +172,8 @@ def test_the_dataset_page_shows_a_badge_per_version_in_constant_queries(checked,
     with CaptureQueriesContext(connection) as few:
         first = client.get(url).content.decode()
     assert "passed · 1 warning" in first
-    for number in range(2, 12):
-        DatasetVersion.objects.create(
-            dataset=version.dataset,
-            number=number,
-            cid=f"cid-{number}",
-            sha256="0" * 64,
-            size=1,
-            format="csv",
-            license="CC0-1.0",
-            original_filename="x.csv",
-            uploaded_by=alice.user,
-            status=VersionStatus.CHECKING,
-        )
+    for _ in range(2, 12):
+        factories.version(alice, version.dataset, status=VersionStatus.CHECKING)
     with CaptureQueriesContext(connection) as many:
         html = client.get(url).content.decode()
     assert html.count("data-quality-badge") == 11

@@ -1,16 +1,40 @@
 """Reading lineage answers the two ways people get them: the API (with an outsider's token) and
 the JSON the public page's picture reads (anonymous)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
 from django.test import Client
 
+from marketplace.models import Dataset, DatasetVersion, VersionStatus
+from tests import factories
+from tests.provenance.conftest import DAY
+
 API_URL = "/api/v1/lineage/"
 PAGE_URL = "/provenance/lineage.json"
 
 Fetch = Callable[..., dict]
+
+
+def make_version(
+    owner,
+    title: str,
+    *,
+    status: str = VersionStatus.ADMITTED,
+    rows: int | None = 100,
+    parents: Iterable[tuple[DatasetVersion, Decimal]] = (),
+    day: int = 1,
+    dataset: Dataset | None = None,
+) -> DatasetVersion:
+    """A version made through the services (tests/factories.py) and dated ``DAY[day]``: of a
+    new dataset titled ``title``, or the next version of ``dataset``."""
+    if dataset is None:
+        return factories.dataset(
+            owner, title=title, rows=rows, parents=parents, status=status, at=DAY[day]
+        )
+    return factories.version(owner, dataset, rows=rows, parents=parents, status=status, at=DAY[day])
 
 
 def answer_sets(body: dict) -> tuple[dict, set]:

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.services import version_set_status
-from tests.provenance.conftest import make_version
-from tests.provenance.graph.conftest import answer_sets, union
+from tests.provenance.graph.conftest import answer_sets, make_version, union
 
 MAX = 50  # LINEAGE_MAX_DEPTH's default
 

@@ -10,10 +10,11 @@ import pytest
 from prov.model import ProvDerivation, ProvDocument, ProvEntity, ProvUsage
 
 from marketplace.models import DatasetContributor, VersionDerivation
-from marketplace.services import version_set_status
+from marketplace.services import ParentSpec, version_set_status
 from provenance import selectors, services
 from provenance.lineage import PUBLIC, Edge, Node, UpstreamSlice
-from tests.provenance.conftest import DAY, make_version
+from tests.provenance.conftest import DAY
+from tests.provenance.graph.conftest import make_version
 from transparency.models import ProvenanceRecord
 
 
@@ -105,7 +106,7 @@ def test_the_cycle_check_sees_derivations_through_versions_out_of_the_catalogue(
         services.derivation_add(
             user=g.alice.user,
             child=g.a1,
-            parents=[services.DerivationSpec(parent=g.a5, weight=Decimal("0.1"))],
+            parents=[ParentSpec(version=g.a5, weight=Decimal("0.1"))],
         )
     assert refused.value.message == (
         f"Deriving version {g.a1.pk} from version(s) {g.a5.pk} would make a cycle: they are "
@@ -147,7 +148,7 @@ def test_the_upstream_slice_is_the_graph_as_it_stood(worked_example, carol):
     services.derivation_add(
         user=carol.user,
         child=v3,
-        parents=[services.DerivationSpec(parent=v0, weight=Decimal("0.2"))],
+        parents=[ParentSpec(version=v0, weight=Decimal("0.2"))],
     )
     now = selectors.upstream_slice(versions=[v3.pk], as_of=None)
     assert now.parents(v3.pk) == [

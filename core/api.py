@@ -1,18 +1,32 @@
-"""Cross-cutting REST API behaviour: pagination and the error format.
+"""Cross-cutting REST API behaviour: pagination, the error format and its one mapping, the
+schema's error documentation, and the content negotiation of endpoints that answer bytes.
 
 Every API error is JSON of the form ``{"detail": "..."}`` (validation errors add ``"errors"``
-with the per-field messages), so clients can always show ``detail`` to a person.
+with the per-field messages), so clients can always show ``detail`` to a person. Domain errors
+(``core.errors.ApplicationError``) are turned into that JSON here and nowhere else.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from core.errors import ApplicationError
+
+# Ids arrive in URLs and bodies; anything past a 64-bit integer cannot name a row and would
+# overflow the database driver, so it is simply "not found".
+MAX_ID = 2**63 - 1
 
 
 class Pagination(PageNumberPagination):
@@ -20,17 +34,30 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
-def _first_message(errors: Any) -> str:
+def first_message(errors: Any) -> str:
     if isinstance(errors, dict):
         for field, value in errors.items():
-            message = _first_message(value)
+            message = first_message(value)
             return message if field in ("non_field_errors", "detail") else f"{field}: {message}"
     if isinstance(errors, list) and errors:
-        return _first_message(errors[0])
+        return first_message(errors[0])
     return str(errors)
 
 
+def error_data(exc: ApplicationError) -> dict[str, Any]:
+    """The JSON body of a domain error: ``detail``, ``errors`` when it names a field, and its
+    ``extra`` keys."""
+    data: dict[str, Any] = {"detail": exc.detail}
+    if exc.field is not None:
+        data["errors"] = {exc.field: list(exc.messages)}
+    data.update(exc.extra)
+    return data
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        set_rollback()  # as DRF does for its own errors, under ATOMIC_REQUESTS
+        return Response(error_data(exc), status=exc.status, headers=exc.headers or None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -40,9 +67,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"detail": _first_message(data), "errors": data}
+        response.data = {"detail": first_message(data), "errors": data}
     elif not (isinstance(data, dict) and "detail" in data):
-        response.data = {"detail": _first_message(data)}
+        response.data = {"detail": first_message(data)}
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
@@ -54,6 +81,32 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return page_not_found(request, exception)
+
+
+class DetailSerializer(serializers.Serializer):
+    """The shape of every API error."""
+
+    detail = serializers.CharField()
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    """Documented error responses, all of the ``{"detail": ...}`` shape."""
+    return dict.fromkeys(codes, DetailSerializer)
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Use the view's first parser and renderer whatever the client's ``Accept`` (and
+    ``?format=``) say: for endpoints that answer one kind of body (a download's bytes, a PROV
+    document) and errors as JSON."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 # Errors every API operation can answer with, in the exception handler's shape. An operation

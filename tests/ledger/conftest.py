@@ -1,1 +1,0 @@
-from tests.licensing.conftest import fund, make  # noqa: F401 (shared fixtures)
